@@ -1,0 +1,24 @@
+// The public API surface, and nothing else.
+export { allocAligned, isAligned } from './buffers'
+export { type CacheMode, cacheModes } from './cache-modes'
+export {
+  type AlignMode,
+  Device,
+  type EngineChoice,
+  type Extent,
+  type Geometry,
+  type IoResult,
+  type OpenOptions,
+  type ReadResult,
+  type WriteOptions,
+  type ZeroOptions,
+} from './device'
+export { IoError, UsageError } from './errors'
+export type { EngineReport } from './native'
+
+import { binding, type EngineReport } from './native'
+
+/** Which engines this build and kernel can use. */
+export function engines(): EngineReport {
+  return binding().engines()
+}

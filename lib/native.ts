@@ -1,0 +1,118 @@
+// Loads the addon (node-gyp-build: a prebuild or build/Release), types its surface,
+// and says how to fix a failed load.
+import { existsSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { IoError, setStrerror } from './errors'
+
+export interface NativeGeometry {
+  kind: 'block' | 'file'
+  size: number
+  logicalBlockSize: number
+  physicalBlockSize: number
+  dioMemAlign: number
+  dioOffsetAlign: number
+  dioAlignSource: 'statx' | 'block-size'
+  minIo: number
+  optIo: number
+  maxTransfer: number
+  discardGranularity: number
+  discardMax: number
+  writeZeroesMax: number
+  rotational: boolean | null
+  zoned: string
+  readOnly: boolean
+  dmaAlignment: number
+  fsBlockSize: number
+}
+
+export interface NativeOpenOptions {
+  readOnly?: boolean
+  direct?: boolean
+  exclusive?: boolean
+  engine?: 'auto' | 'io_uring' | 'threads'
+  depth?: number
+}
+
+export interface NativeDeviceInfo {
+  path: string
+  open: boolean
+  fd: number
+  engine: 'io_uring' | 'threads' | 'closed'
+  kind: 'block' | 'file'
+  direct: boolean
+  exclusive: boolean
+  readOnly: boolean
+  inFlight: number
+}
+
+export type Buffers = Uint8Array | Uint8Array[]
+
+export interface NativeDevice {
+  /** Resolves with the elapsed nanoseconds. */
+  read(buffers: Buffers, offset: number): Promise<number>
+  write(buffers: Buffers, offset: number, fua: boolean): Promise<number>
+  space(op: number, offset?: number, length?: number): Promise<number>
+  probe(): NativeGeometry
+  seek(offset: number, whence: 'data' | 'hole'): number
+  reopen(opts: { readOnly?: boolean; direct?: boolean }): void
+  lock(kind: 'read' | 'write' | 'unlock'): boolean
+  close(): void
+  info(): NativeDeviceInfo
+}
+
+export interface EngineReport {
+  io_uring: boolean
+  ioUringBuilt: boolean
+  threads: boolean
+  ioUringReason?: string
+}
+
+export interface Binding {
+  NativeDevice: new (path: string, opts: NativeOpenOptions) => NativeDevice
+  ops: {
+    flush: number
+    fsync: number
+    zeroRange: number
+    punchHole: number
+    blkDiscard: number
+    blkZeroout: number
+    truncate: number
+  }
+  engines(): EngineReport
+  setErrorClass(cls: typeof IoError): void
+  strerror(errno: number): string
+  errnoName(errno: number): string
+  alignOffset(view: Uint8Array, align: number): number
+}
+
+/** The package root: lib/ under vitest, dist/lib/ once compiled. */
+export const packageRoot = [resolve(__dirname, '..'), resolve(__dirname, '../..')].find((d) =>
+  existsSync(join(d, 'binding.gyp')),
+) as string
+
+function load(): Binding {
+  try {
+    // biome-ignore lint/style/noCommonJs: node-gyp-build is CommonJS
+    const nodeGypBuild = require('node-gyp-build') as (dir: string) => Binding
+    const binding = nodeGypBuild(packageRoot)
+    binding.setErrorClass(IoError)
+    setStrerror(binding.strerror)
+    return binding
+  } catch (e) {
+    const why = e instanceof Error ? e.message : String(e)
+    throw new Error(
+      `rawio: could not load the native addon (${why}).\n` +
+        'Try, in the rawio directory:\n' +
+        '  - npm rebuild            (builds it with node-gyp; needs g++, make and python3)\n' +
+        '  - apt-get install liburing-dev   (for the io_uring engine; the build works without it)\n' +
+        '  - check that Node is >= 20 and the prebuild in prebuilds/ matches your platform',
+    )
+  }
+}
+
+let cached: Binding | undefined
+
+export function binding(): Binding {
+  cached ??= load()
+  return cached
+}

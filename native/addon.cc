@@ -1,0 +1,50 @@
+// Module init: exports, constants and the env cleanup hook; nothing else.
+#include <napi.h>
+
+#include "engine/request.h"
+#include "napi/addon_data.h"
+#include "napi/device_wrap.h"
+#include "napi/module_fns.h"
+
+namespace rawio {
+
+namespace {
+
+void Cleanup(void* arg) {
+  auto* data = static_cast<AddonData*>(arg);
+  for (DeviceWrap* d : data->devices) d->Shutdown();
+}
+
+Napi::Object Constants(Napi::Env env) {
+  Napi::Object ops = Napi::Object::New(env);
+  ops.Set("flush", static_cast<int>(Op::kFlush));
+  ops.Set("fsync", static_cast<int>(Op::kFsync));
+  ops.Set("zeroRange", static_cast<int>(Op::kZeroRange));
+  ops.Set("punchHole", static_cast<int>(Op::kPunchHole));
+  ops.Set("blkDiscard", static_cast<int>(Op::kBlkDiscard));
+  ops.Set("blkZeroout", static_cast<int>(Op::kBlkZeroout));
+  ops.Set("truncate", static_cast<int>(Op::kTruncate));
+  return ops;
+}
+
+}  // namespace
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  auto* data = new AddonData();
+  env.SetInstanceData(data);
+  napi_add_env_cleanup_hook(env, Cleanup, data);
+  Napi::Function device = DeviceWrap::Init(env);
+  data->device_ctor = Napi::Persistent(device);
+  exports.Set("NativeDevice", device);
+  exports.Set("ops", Constants(env));
+  RegisterModuleFunctions(env, exports);
+  return exports;
+}
+
+}  // namespace rawio
+
+static Napi::Object InitRawio(Napi::Env env, Napi::Object exports) {
+  return rawio::Init(env, exports);
+}
+
+NODE_API_MODULE(rawio, InitRawio)

@@ -1,0 +1,44 @@
+// THE syscall boundary. Every function returns a non-negative result or -errno,
+// captured on the line of the call; nothing here throws.
+#pragma once
+
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+
+#include <cstdint>
+#include <string>
+
+namespace rawio {
+
+int SysOpen(const char* path, int flags);
+int SysClose(int fd);
+int SysFstat(int fd, struct stat* st);
+// statx(STATX_DIOALIGN); returns 0 and fills the two values, or -errno / -ENOTSUP.
+int SysDioAlign(int fd, uint32_t* mem_align, uint32_t* offset_align);
+
+int64_t SysPreadv2(int fd, const iovec* iov, int iovcnt, int64_t offset, int flags);
+int64_t SysPwritev2(int fd, const iovec* iov, int iovcnt, int64_t offset, int flags);
+int SysFdatasync(int fd);
+int SysFsync(int fd);
+int SysFallocate(int fd, int mode, int64_t offset, int64_t length);
+int SysFtruncate(int fd, int64_t length);
+int64_t SysLseek(int fd, int64_t offset, int whence);
+
+// Block device ioctls.
+int SysBlkDiscard(int fd, uint64_t offset, uint64_t length);
+int SysBlkZeroout(int fd, uint64_t offset, uint64_t length);
+int SysBlkGetSize64(int fd, uint64_t* size);
+int SysBlkIoctlInt(int fd, unsigned long request, int* value);
+int SysBlkIoctlUint(int fd, unsigned long request, unsigned int* value);
+
+// Reads a small sysfs text file; returns bytes read or -errno.
+int SysReadText(const std::string& path, std::string* out);
+int SysAccess(const char* path, int mode);
+int SysFlock(int fd, int type, bool wait);  // OFD lock of the whole file: F_RDLCK/F_WRLCK/F_UNLCK
+
+int SysEventfd();
+int SysEventfdWrite(int fd);
+int SysEventfdDrain(int fd);
+
+}  // namespace rawio

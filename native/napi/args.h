@@ -1,0 +1,69 @@
+// Argument readers: the C++ backstop behind lib/'s checks. They throw TypeError or
+// RangeError as JS exceptions (NAPI_CPP_EXCEPTIONS) and never abort.
+#pragma once
+
+#include <napi.h>
+#include <sys/uio.h>
+
+#include <cmath>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace rawio {
+
+constexpr double kMaxSafeInteger = 9007199254740991.0;
+
+inline int64_t ReadOffset(const Napi::Value& v, const char* name) {
+  if (!v.IsNumber()) throw Napi::TypeError::New(v.Env(), std::string(name) + " must be a number");
+  double d = v.As<Napi::Number>().DoubleValue();
+  if (!std::isfinite(d) || d != std::floor(d))
+    throw Napi::TypeError::New(v.Env(), std::string(name) + " must be an integer");
+  if (d < 0 || d > kMaxSafeInteger)
+    throw Napi::RangeError::New(v.Env(), std::string(name) + " is out of range");
+  return static_cast<int64_t>(d);
+}
+
+inline std::string ReadString(const Napi::Object& o, const char* key, const char* def) {
+  Napi::Value v = o.Get(key);
+  if (v.IsUndefined()) return def;
+  if (!v.IsString()) throw Napi::TypeError::New(o.Env(), std::string(key) + " must be a string");
+  return v.As<Napi::String>().Utf8Value();
+}
+
+inline bool ReadBool(const Napi::Object& o, const char* key, bool def) {
+  Napi::Value v = o.Get(key);
+  if (v.IsUndefined()) return def;
+  return v.ToBoolean().Value();
+}
+
+// One TypedArray/DataView or an array of them -> iovecs; the values to keep alive
+// while the kernel owns the memory go to keep.
+inline int64_t ReadBuffers(const Napi::Value& v, std::vector<iovec>* iov,
+                           std::vector<napi_value>* keep) {
+  Napi::Env env = v.Env();
+  auto one = [&](const Napi::Value& b) -> int64_t {
+    if (!b.IsTypedArray()) throw Napi::TypeError::New(env, "buffer must be a TypedArray");
+    auto ta = b.As<Napi::TypedArray>();
+    size_t len = ta.ByteLength();
+    Napi::ArrayBuffer ab = ta.ArrayBuffer();
+    void* data = ab.Data();
+    if (data == nullptr && len > 0) throw Napi::TypeError::New(env, "buffer is detached");
+    if (len == 0) throw Napi::RangeError::New(env, "buffer is empty");
+    iov->push_back({static_cast<char*>(data) + ta.ByteOffset(), len});
+    keep->push_back(b);
+    return static_cast<int64_t>(len);
+  };
+  if (v.IsArray()) {
+    auto arr = v.As<Napi::Array>();
+    uint32_t n = arr.Length();
+    if (n == 0) throw Napi::RangeError::New(env, "buffer list is empty");
+    if (n > 1024) throw Napi::RangeError::New(env, "more than IOV_MAX (1024) buffers");
+    int64_t total = 0;
+    for (uint32_t i = 0; i < n; ++i) total += one(arr.Get(i));
+    return total;
+  }
+  return one(v);
+}
+
+}  // namespace rawio
