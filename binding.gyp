@@ -2,20 +2,7 @@
   "targets": [
     {
       "target_name": "rawio",
-      "sources": [
-        "native/addon.cc",
-        "native/device/open.cc",
-        "native/device/probe.cc",
-        "native/engine/execute.cc",
-        "native/engine/registry.cc",
-        "native/engine/request.cc",
-        "native/engine/sys_ops.cc",
-        "native/engine/thread_engine.cc",
-        "native/engine/uring_engine.cc",
-        "native/napi/device_wrap.cc",
-        "native/napi/errors.cc",
-        "native/napi/module_fns.cc"
-      ],
+      "sources": ["<!@(node scripts/native-sources.js)"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "native"],
       "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_DEPRECATED", "_GNU_SOURCE"],
       "cflags!": ["-fno-exceptions"],

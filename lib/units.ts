@@ -185,7 +185,11 @@ export function parseSize(s: string): number {
   return cvtnum(s).value
 }
 
-/** parse_pattern: strtol(arg, &end, 0) must consume everything and land in 0..255. */
+/**
+ * parse_pattern: strtol(arg, &end, 0) must consume everything and land in 0..255 (so 0x41, 0101 octal,
+ * +5, -0 are bytes; 08, 0x, 1k, 256, -1 are not). '' is rejected here, where raw strtol would give 0:
+ * qemu-io's line splitting can never pass an empty argument, our shell-facing CLI can.
+ */
 export function parsePattern(s: string): number {
   const r = strtoull(s, 0)
   // strtol clamps to LONG_MIN/LONG_MAX, both outside 0..255 like any other out-of-range value.
@@ -269,7 +273,8 @@ export function formatReport(op: string, r: IoStats, csv: boolean): string {
 
 // --- dump_buffer -----------------------------------------------------------------------------------
 
-const isAlnum = (b: number) => (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a)
+const isAlnum = (b: number) =>
+  (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a)
 
 /** dump_buffer (read -v): `%08x:  ` + `%02x ` per byte + ' ' + isalnum() text; last line not padded. */
 export function hexdump(data: Uint8Array, offset: number): string {

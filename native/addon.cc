@@ -1,6 +1,7 @@
 // Module init: exports, constants and the env cleanup hook; nothing else.
 #include <napi.h>
 
+#include "bench/bench_module.h"
 #include "engine/request.h"
 #include "napi/addon_data.h"
 #include "napi/device_wrap.h"
@@ -38,6 +39,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("NativeDevice", device);
   exports.Set("ops", Constants(env));
   RegisterModuleFunctions(env, exports);
+  RegisterBench(env, exports);
   return exports;
 }
 

@@ -1,0 +1,7 @@
+#include "bench/bench_module.h"
+
+namespace rawio {
+
+void RegisterBench(Napi::Env, Napi::Object) {}
+
+}  // namespace rawio
