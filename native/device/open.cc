@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/fs.h>
 #include <sys/stat.h>
 
 #include "engine/sys_ops.h"
@@ -40,6 +41,14 @@ int OpenTarget(const OpenSpec& spec, Opened* out, std::string* why) {
     *why = "device is in use by another exclusive opener (mounted, mapped or held)";
   }
   if (fd < 0) return fd;
+  if (is_block && !spec.read_only) {
+    int ro = 0;
+    if (SysBlkIoctlInt(fd, BLKROGET, &ro) == 0 && ro) {
+      SysClose(fd);
+      *why = "read-only block device (open it read-only)";
+      return -EROFS;
+    }
+  }
   out->fd.Reset(fd);
   out->is_block = is_block;
   out->direct = spec.direct;
