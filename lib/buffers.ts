@@ -18,7 +18,20 @@ export function allocAligned(size: number, align = defaultBufferAlign, misalign 
   return new Uint8Array(backing, skip + misalign, size)
 }
 
-/** True when the view starts on an `align` boundary. */
+// Backing stores never move, so (address of an ArrayBuffer) mod 64 KiB is asked of
+// the addon once per ArrayBuffer, not once per request.
+const kAddrModulus = 65536
+const baseMod = new WeakMap<ArrayBufferLike, number>()
+
+/** True when the view starts on an `align` boundary (align a power of two). */
 export function isAligned(view: Uint8Array, align: number): boolean {
-  return align <= 1 || view.byteLength === 0 || binding().alignOffset(view, align) === 0
+  if (align <= 1 || view.byteLength === 0) return true
+  if (align > kAddrModulus) return binding().alignOffset(view, align) === 0
+  let base = baseMod.get(view.buffer)
+  if (base === undefined) {
+    base =
+      (binding().alignOffset(view, kAddrModulus) - view.byteOffset + kAddrModulus * 2 ** 20) % kAddrModulus
+    baseMod.set(view.buffer, base)
+  }
+  return (base + view.byteOffset) % align === 0
 }

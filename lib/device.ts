@@ -1,7 +1,7 @@
 // Device: the typed async API over one open target.
 import { allocAligned, isAligned } from './buffers'
 import { type CacheMode, cacheModes, isCacheMode } from './cache-modes'
-import { ioError, IoError } from './errors'
+import { IoError, ioError } from './errors'
 import { type Binding, binding, type NativeDevice, type NativeGeometry } from './native'
 import { RangeLock } from './range-lock'
 import { extentsOf } from './space'
@@ -55,6 +55,8 @@ export interface Extent {
   data: boolean
 }
 
+const noop = () => {}
+
 function now(): bigint {
   return process.hrtime.bigint()
 }
@@ -93,7 +95,11 @@ export class Device {
   private inFlight = 0
   private idle: (() => void)[] = []
 
-  private constructor(path: string, native: NativeDevice, opts: Required<Pick<OpenOptions, 'cache' | 'align'>> & { readOnly: boolean }) {
+  private constructor(
+    path: string,
+    native: NativeDevice,
+    opts: Required<Pick<OpenOptions, 'cache' | 'align'>> & { readOnly: boolean },
+  ) {
     this.path = path
     this.native = native
     this.nat = binding()
@@ -175,39 +181,79 @@ export class Device {
     return this.writev(offset, [data], opts)
   }
 
-  async readv(offset: number, buffers: Uint8Array[]): Promise<IoResult> {
-    const length = totalLength(buffers)
-    checkRange(offset, length)
-    this.checkBounds('preadv', offset, length)
+  readv(offset: number, buffers: Uint8Array[]): Promise<IoResult> {
+    let length: number
+    try {
+      length = totalLength(buffers)
+      checkRange(offset, length)
+      this.checkBounds('preadv', offset, length)
+    } catch (e) {
+      return Promise.reject(e)
+    }
     if (this.needsBounce(offset, length, buffers)) {
       return this.track(unalignedRead(this.rawAccess(), offset, buffers, length))
     }
-    const ns = await this.track(this.native.read(buffers.length === 1 ? buffers[0] : buffers, offset))
-    return { bytes: length, ns }
+    // The hot path: one native call, one promise, no per-request bookkeeping in JS.
+    return this.native
+      .read(buffers.length === 1 ? buffers[0] : buffers, offset)
+      .then((ns) => ({ bytes: length, ns }))
   }
 
-  async writev(offset: number, buffers: Uint8Array[], opts: WriteOptions = {}): Promise<IoResult> {
-    const length = totalLength(buffers)
-    checkRange(offset, length)
-    this.checkWritable('pwritev', offset, length)
-    this.checkBounds('pwritev', offset, length)
+  writev(offset: number, buffers: Uint8Array[], opts: WriteOptions = {}): Promise<IoResult> {
+    let length: number
+    try {
+      length = totalLength(buffers)
+      checkRange(offset, length)
+      this.checkWritable('pwritev', offset, length)
+      this.checkBounds('pwritev', offset, length)
+    } catch (e) {
+      return Promise.reject(e)
+    }
     const fua = !!opts.fua
+    if (!(cacheModes[this.mode].writethrough && !fua) && !this.needsBounce(offset, length, buffers)) {
+      // The hot path. Under O_DIRECT with auto alignment an aligned write still holds
+      // its range (shared), so that a read-modify-write never loses it.
+      const release =
+        this.direct && this.align === 'auto' ? this.lock.tryAcquire(offset, offset + length, false) : noop
+      if (release) {
+        const data = buffers.length === 1 ? buffers[0] : buffers
+        return this.native.write(data, offset, fua).then(
+          (ns) => {
+            release()
+            return { bytes: length, ns }
+          },
+          (e) => {
+            release()
+            throw e
+          },
+        )
+      }
+    }
+    return this.track(this.writeSlow(offset, buffers, length, fua))
+  }
+
+  private async writeSlow(
+    offset: number,
+    buffers: Uint8Array[],
+    length: number,
+    fua: boolean,
+  ): Promise<IoResult> {
     const t0 = now()
     if (this.direct && this.align === 'auto') {
       if (this.needsBounce(offset, length, buffers)) {
-        await this.track(unalignedWrite(this.rawAccess(), this.lock, offset, buffers, length, fua))
+        await unalignedWrite(this.rawAccess(), this.lock, offset, buffers, length, fua)
       } else {
         const release = await this.lock.acquire(offset, offset + length, false)
         try {
-          await this.track(this.native.write(buffers.length === 1 ? buffers[0] : buffers, offset, fua))
+          await this.native.write(buffers.length === 1 ? buffers[0] : buffers, offset, fua)
         } finally {
           release()
         }
       }
     } else {
-      await this.track(this.native.write(buffers.length === 1 ? buffers[0] : buffers, offset, fua))
+      await this.native.write(buffers.length === 1 ? buffers[0] : buffers, offset, fua)
     }
-    if (cacheModes[this.mode].writethrough && !fua) await this.track(this.native.space(this.nat.ops.flush))
+    if (cacheModes[this.mode].writethrough && !fua) await this.native.space(this.nat.ops.flush)
     return { bytes: length, ns: Number(now() - t0) }
   }
 
@@ -244,7 +290,8 @@ export class Device {
       : opts.mayUnmap
         ? [ops.punchHole, ops.zeroRange]
         : [ops.zeroRange]
-    if (this.isBlockDevice && opts.noFallback && !opts.mayUnmap && this.geo.writeZeroesMax === 0) attempts.length = 0
+    if (this.isBlockDevice && opts.noFallback && !opts.mayUnmap && this.geo.writeZeroesMax === 0)
+      attempts.length = 0
     let last: unknown
     for (const op of attempts) {
       try {
@@ -252,7 +299,8 @@ export class Device {
         if (cacheModes[this.mode].writethrough) await this.track(this.native.space(ops.flush))
         return { bytes: length, ns: Number(now() - t0) }
       } catch (e) {
-        if (!(e instanceof IoError) || !['EOPNOTSUPP', 'ENOTSUP', 'EINVAL', 'ENOTTY'].includes(e.code)) throw e
+        if (!(e instanceof IoError) || !['EOPNOTSUPP', 'ENOTSUP', 'EINVAL', 'ENOTTY'].includes(e.code))
+          throw e
         last = e
       }
     }
@@ -308,9 +356,13 @@ export class Device {
     return this.geo.size
   }
 
-  /** Waits for every request in flight. */
+  /** Waits for every request in flight (composite ones in JS, and the addon's). */
   async drain(): Promise<void> {
-    while (this.inFlight > 0) await new Promise<void>((r) => this.idle.push(r))
+    for (;;) {
+      if (this.inFlight > 0) await new Promise<void>((r) => this.idle.push(r))
+      else if (this.native.info().inFlight > 0) await new Promise<void>((r) => setImmediate(r))
+      else return
+    }
   }
 
   /** Changes the cache mode and/or read-only status in place. */
@@ -349,7 +401,8 @@ export class Device {
   }
 
   private checkWritable(syscall: string, offset: number, length: number): void {
-    if (this.ro) throw ioError('EBADF', syscall, { offset, length, path: this.path, detail: 'device is open read-only' })
+    if (this.ro)
+      throw ioError('EBADF', syscall, { offset, length, path: this.path, detail: 'device is open read-only' })
   }
 
   private rawAccess() {

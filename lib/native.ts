@@ -92,9 +92,10 @@ export const packageRoot = [resolve(__dirname, '..'), resolve(__dirname, '../..'
 
 function load(): Binding {
   try {
-    // biome-ignore lint/style/noCommonJs: node-gyp-build is CommonJS
-    const nodeGypBuild = require('node-gyp-build') as (dir: string) => Binding
-    const binding = nodeGypBuild(packageRoot)
+    const override = process.env.RAWIO_ADDON // e.g. the ASan build of scripts/sanitize.sh
+    const binding = override
+      ? (require(resolve(override)) as Binding)
+      : (require('node-gyp-build') as (dir: string) => Binding)(packageRoot)
     binding.setErrorClass(IoError)
     setStrerror(binding.strerror)
     return binding

@@ -46,12 +46,21 @@ process.on('SIGINT', () => {
 function makeFile(dir, name) {
   const path = join(dir, name)
   // Real data, not fallocated: random bytes written through the page cache.
-  execFileSync('dd', ['if=/dev/urandom', `of=${path}`, 'bs=1M', `count=${sizeMiB}`, 'status=none', 'conv=fsync'])
+  execFileSync('dd', [
+    'if=/dev/urandom',
+    `of=${path}`,
+    'bs=1M',
+    `count=${sizeMiB}`,
+    'status=none',
+    'conv=fsync',
+  ])
   return path
 }
 
 function attachLoop(file, direct) {
-  const dev = execFileSync('losetup', ['-f', '--show', `--direct-io=${direct ? 'on' : 'off'}`, file]).toString().trim()
+  const dev = execFileSync('losetup', ['-f', '--show', `--direct-io=${direct ? 'on' : 'off'}`, file])
+    .toString()
+    .trim()
   cleanups.push(() => execFileSync('losetup', ['-d', dev]))
   return dev
 }
@@ -131,7 +140,13 @@ async function main() {
       const ri = median(r.map((x) => x.iops))
       const overhead = depth === 1 ? (1e6 / ri - 1e6 / fi).toFixed(2) : '-'
       console.log(
-        `${name.padEnd(22)} ${String(depth).padStart(2)} ${fi.toFixed(0).padStart(10)} ${ri.toFixed(0).padStart(12)}  ${(ri / fi).toFixed(2)}  ${median(f.map((x) => x.p50us)).toFixed(1).padStart(9)}  ${median(r.map((x) => x.p50us)).toFixed(1).padStart(11)}  ${overhead.padStart(11)}`,
+        `${name.padEnd(22)} ${String(depth).padStart(2)} ${fi.toFixed(0).padStart(10)} ${ri.toFixed(0).padStart(12)}  ${(ri / fi).toFixed(2)}  ${median(
+          f.map((x) => x.p50us),
+        )
+          .toFixed(1)
+          .padStart(9)}  ${median(r.map((x) => x.p50us))
+          .toFixed(1)
+          .padStart(11)}  ${overhead.padStart(11)}`,
       )
     }
   }

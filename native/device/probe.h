@@ -25,7 +25,7 @@ struct Geometry {
   bool read_only = false;
   uint32_t dma_alignment = 0;  // queue/dma_alignment + 1, 0 when unknown
   uint32_t fs_block_size = 0;  // files: st_blksize
-  std::string sysfs;          // /sys/dev/block/M:m/queue used, if any
+  std::string sysfs;           // /sys/dev/block/M:m/queue used, if any
 };
 
 // Returns 0 or -errno.

@@ -30,6 +30,9 @@ class Engine {
   virtual void Reap(std::vector<Request*>* done) = 0;
   // Requests queued but not yet reaped.
   virtual size_t InFlight() const = 0;
+  // Cheap (no syscall) check that Reap() would return something; used to poll
+  // briefly before the event loop sleeps.
+  virtual bool CompletionsReady() const = 0;
 };
 
 enum class EngineKind { kAuto, kUring, kThreads };

@@ -4,15 +4,24 @@ namespace rawio {
 
 const char* OpSyscall(Op op) {
   switch (op) {
-    case Op::kRead: return "preadv";
-    case Op::kWrite: return "pwritev";
-    case Op::kFlush: return "fdatasync";
-    case Op::kFsync: return "fsync";
-    case Op::kZeroRange: return "fallocate";
-    case Op::kPunchHole: return "fallocate";
-    case Op::kBlkDiscard: return "ioctl(BLKDISCARD)";
-    case Op::kBlkZeroout: return "ioctl(BLKZEROOUT)";
-    case Op::kTruncate: return "ftruncate";
+    case Op::kRead:
+      return "preadv";
+    case Op::kWrite:
+      return "pwritev";
+    case Op::kFlush:
+      return "fdatasync";
+    case Op::kFsync:
+      return "fsync";
+    case Op::kZeroRange:
+      return "fallocate";
+    case Op::kPunchHole:
+      return "fallocate";
+    case Op::kBlkDiscard:
+      return "ioctl(BLKDISCARD)";
+    case Op::kBlkZeroout:
+      return "ioctl(BLKZEROOUT)";
+    case Op::kTruncate:
+      return "ftruncate";
   }
   return "unknown";
 }

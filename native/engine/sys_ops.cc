@@ -4,11 +4,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/fs.h>
+#include <poll.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <cstring>
+#include <ctime>
 
 namespace rawio {
 
@@ -145,5 +147,22 @@ int SysEventfdDrain(int fd) {
   uint64_t value;
   return Ret(static_cast<int>(read(fd, &value, sizeof(value))));
 }
+
+int SysPollOne(int fd, short events, int timeout_ms) {
+  pollfd p;
+  p.fd = fd;
+  p.events = events;
+  p.revents = 0;
+  return Ret(poll(&p, 1, timeout_ms));
+}
+
+int SysSleepNs(uint64_t ns) {
+  timespec ts;
+  ts.tv_sec = static_cast<time_t>(ns / 1000000000ull);
+  ts.tv_nsec = static_cast<long>(ns % 1000000000ull);
+  return -clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, nullptr);  // returns the error number itself
+}
+
+int SysThreadRusage(struct rusage* usage) { return Ret(getrusage(RUSAGE_THREAD, usage)); }
 
 }  // namespace rawio

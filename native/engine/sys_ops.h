@@ -2,6 +2,7 @@
 // captured on the line of the call; nothing here throws.
 #pragma once
 
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/uio.h>
@@ -40,5 +41,13 @@ int SysFlock(int fd, int type, bool wait);  // OFD lock of the whole file: F_RDL
 int SysEventfd();
 int SysEventfdWrite(int fd);
 int SysEventfdDrain(int fd);
+
+// For the benchmark runner (native/bench).
+// poll(2) on one fd; returns the number of ready fds (0 on timeout) or -errno.
+int SysPollOne(int fd, short events, int timeout_ms);
+// Sleeps on CLOCK_MONOTONIC; returns 0, or -EINTR when a signal cut it short.
+int SysSleepNs(uint64_t ns);
+// getrusage(RUSAGE_THREAD): the CPU time of the calling thread.
+int SysThreadRusage(struct rusage* usage);
 
 }  // namespace rawio

@@ -63,13 +63,17 @@ void ThreadEngine::Work() {
     ++idle_;
     bool was_empty = finished_.empty();
     finished_.push_back(req);
-    if (was_empty) SysEventfdWrite(event_fd_);
+    if (was_empty) {
+      ready_.store(true, std::memory_order_release);
+      SysEventfdWrite(event_fd_);
+    }
   }
 }
 
 void ThreadEngine::Reap(std::vector<Request*>* done) {
   std::lock_guard<std::mutex> lock(mu_);
   in_flight_ -= finished_.size();
+  ready_.store(false, std::memory_order_relaxed);
   done->insert(done->end(), finished_.begin(), finished_.end());
   finished_.clear();
 }

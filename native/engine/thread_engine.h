@@ -2,6 +2,7 @@
 // Used when io_uring is unavailable or disabled, and for operations io_uring lacks.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -26,6 +27,7 @@ class ThreadEngine final : public Engine {
   void Commit() override;
   void Reap(std::vector<Request*>* done) override;
   size_t InFlight() const override { return in_flight_; }
+  bool CompletionsReady() const override { return ready_.load(std::memory_order_acquire); }
 
  private:
   void Work();
@@ -43,6 +45,7 @@ class ThreadEngine final : public Engine {
   std::vector<std::thread> threads_;
   unsigned idle_ = 0;
   bool stop_ = false;
+  std::atomic<bool> ready_{false};
 };
 
 }  // namespace rawio

@@ -43,6 +43,9 @@ class UringEngine final : public Engine {
   const char* Name() const override { return "io_uring"; }
   int EventFd() const override { return event_fd_; }
   size_t InFlight() const override { return in_ring_ + pending_.size() + AuxInFlight(); }
+  bool CompletionsReady() const override {
+    return io_uring_cq_ready(&ring_) > 0 || (aux_ && aux_->CompletionsReady());
+  }
 
   void Queue(Request* req) override {
     req->t_submit = NowNs();

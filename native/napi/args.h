@@ -37,20 +37,41 @@ inline bool ReadBool(const Napi::Object& o, const char* key, bool def) {
   return v.ToBoolean().Value();
 }
 
+inline size_t ElementSize(napi_typedarray_type t) {
+  switch (t) {
+    case napi_int16_array:
+    case napi_uint16_array:
+      return 2;
+    case napi_int32_array:
+    case napi_uint32_array:
+    case napi_float32_array:
+      return 4;
+    case napi_float64_array:
+    case napi_bigint64_array:
+    case napi_biguint64_array:
+      return 8;
+    default:
+      return 1;
+  }
+}
+
 // One TypedArray/DataView or an array of them -> iovecs; the values to keep alive
 // while the kernel owns the memory go to keep.
 inline int64_t ReadBuffers(const Napi::Value& v, std::vector<iovec>* iov,
                            std::vector<napi_value>* keep) {
   Napi::Env env = v.Env();
   auto one = [&](const Napi::Value& b) -> int64_t {
-    if (!b.IsTypedArray()) throw Napi::TypeError::New(env, "buffer must be a TypedArray");
-    auto ta = b.As<Napi::TypedArray>();
-    size_t len = ta.ByteLength();
-    Napi::ArrayBuffer ab = ta.ArrayBuffer();
-    void* data = ab.Data();
-    if (data == nullptr && len > 0) throw Napi::TypeError::New(env, "buffer is detached");
+    bool is_ta = false;
+    napi_is_typedarray(env, b, &is_ta);
+    if (!is_ta) throw Napi::TypeError::New(env, "buffer must be a TypedArray");
+    napi_typedarray_type type;
+    size_t count = 0, byte_offset = 0;
+    void* data = nullptr;
+    napi_get_typedarray_info(env, b, &type, &count, &data, nullptr, &byte_offset);
+    size_t len = count * ElementSize(type);
+    if (data == nullptr) throw Napi::TypeError::New(env, "buffer is detached or empty");
     if (len == 0) throw Napi::RangeError::New(env, "buffer is empty");
-    iov->push_back({static_cast<char*>(data) + ta.ByteOffset(), len});
+    iov->push_back({data, len});
     keep->push_back(b);
     return static_cast<int64_t>(len);
   };

@@ -13,6 +13,7 @@
 #include "napi/addon_data.h"
 #include "napi/args.h"
 #include "napi/errors.h"
+#include "util/clock.h"
 
 namespace rawio {
 
@@ -27,10 +28,14 @@ EngineKind ParseEngine(Napi::Env env, const std::string& s) {
   if (s == "auto") return EngineKind::kAuto;
   if (s == "io_uring") return EngineKind::kUring;
   if (s == "threads") return EngineKind::kThreads;
-  throw Napi::TypeError::New(env, "engine must be 'auto', 'io_uring' or 'threads', got '" + s + "'");
+  throw Napi::TypeError::New(env,
+                             "engine must be 'auto', 'io_uring' or 'threads', got '" + s + "'");
 }
 
 constexpr unsigned kDefaultDepth = 128;
+// Waking a sleeping event loop costs tens of microseconds on virtual machines, more
+// than a fast device's whole round trip: poll for a while before sleeping.
+constexpr int64_t kDefaultSpinUs = 50;
 
 }  // namespace
 
@@ -62,6 +67,9 @@ DeviceWrap::DeviceWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Device
   spec.exclusive = ReadBool(opts, "exclusive", false);
   EngineKind kind = ParseEngine(env, ReadString(opts, "engine", "auto"));
   unsigned depth = kDefaultDepth;
+  int64_t spin_us = kDefaultSpinUs;
+  if (!opts.Get("spinUs").IsUndefined()) spin_us = ReadOffset(opts.Get("spinUs"), "spinUs");
+  spin_ns_ = static_cast<uint64_t>(std::min<int64_t>(spin_us, 10000)) * 1000;
   if (!opts.Get("depth").IsUndefined()) {
     int64_t d = ReadOffset(opts.Get("depth"), "depth");
     if (d < 1 || d > 4096) throw Napi::RangeError::New(env, "depth must be 1..4096");
@@ -91,10 +99,17 @@ DeviceWrap::DeviceWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Device
   napi_get_uv_event_loop(env, &loop);
   uv_poll_init(loop, poll_, engine_->EventFd());
   poll_->data = this;
-  uv_poll_start(poll_, UV_READABLE, [](uv_poll_t* h, int, int) {
-    static_cast<DeviceWrap*>(h->data)->OnReadable();
-  });
+  uv_poll_start(poll_, UV_READABLE,
+                [](uv_poll_t* h, int, int) { static_cast<DeviceWrap*>(h->data)->OnReadable(); });
   uv_unref(reinterpret_cast<uv_handle_t*>(poll_));
+  {
+    prepare_ = new uv_prepare_t;
+    uv_prepare_init(loop, prepare_);
+    prepare_->data = this;
+    uv_prepare_start(prepare_,
+                     [](uv_prepare_t* h) { static_cast<DeviceWrap*>(h->data)->OnPrepare(); });
+    uv_unref(reinterpret_cast<uv_handle_t*>(prepare_));
+  }
   Napi::Object resource = Napi::Object::New(env);
   resource_ = Napi::Persistent(resource);
   async_ = std::make_unique<Napi::AsyncContext>(env, "rawio:io", resource);
@@ -112,6 +127,12 @@ void DeviceWrap::Shutdown() {
     uv_close(reinterpret_cast<uv_handle_t*>(poll_),
              [](uv_handle_t* h) { delete reinterpret_cast<uv_poll_t*>(h); });
     poll_ = nullptr;
+  }
+  if (prepare_) {
+    uv_prepare_stop(prepare_);
+    uv_close(reinterpret_cast<uv_handle_t*>(prepare_),
+             [](uv_handle_t* h) { delete reinterpret_cast<uv_prepare_t*>(h); });
+    prepare_ = nullptr;
   }
   engine_.reset();  // joins worker threads / tears the ring down
   opened_.fd.Reset();
@@ -140,16 +161,16 @@ Napi::Value DeviceWrap::Start(Napi::Env env, Pending* p) {
     }
   }
   engine_->Queue(p);
-  engine_->Commit();
+  // Submission is batched: everything queued in this turn of the event loop goes
+  // to the kernel in one syscall, from OnPrepare, just before the loop polls.
+  commit_pending_ = true;
   return Napi::Value(env, promise);
 }
 
 // read(buffers, offset) -> Promise<ns>
 Napi::Value DeviceWrap::Read(const Napi::CallbackInfo& info) { return SubmitRw(info, Op::kRead); }
 // write(buffers, offset, fua) -> Promise<ns>
-Napi::Value DeviceWrap::Write(const Napi::CallbackInfo& info) {
-  return SubmitRw(info, Op::kWrite);
-}
+Napi::Value DeviceWrap::Write(const Napi::CallbackInfo& info) { return SubmitRw(info, Op::kWrite); }
 
 Napi::Value DeviceWrap::SubmitRw(const Napi::CallbackInfo& info, Op op) {
   Napi::Env env = info.Env();
@@ -179,6 +200,30 @@ Napi::Value DeviceWrap::Space(const Napi::CallbackInfo& info) {
   return Start(env, p.release());
 }
 
+void DeviceWrap::Commit() {
+  if (commit_pending_ && engine_) {
+    commit_pending_ = false;
+    engine_->Commit();
+  }
+}
+
+void DeviceWrap::OnPrepare() {
+  Commit();
+  if (in_flight_ == 0 || !engine_ || spin_ns_ == 0) return;
+  uint64_t deadline = NowNs() + spin_ns_;
+  do {
+    if (engine_->CompletionsReady()) {
+      OnReadable();
+      return;
+    }
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    asm volatile("yield");
+#endif
+  } while (NowNs() < deadline);
+}
+
 void DeviceWrap::OnReadable() {
   if (!engine_) return;
   SysEventfdDrain(engine_->EventFd());
@@ -198,8 +243,10 @@ void DeviceWrap::OnReadable() {
     }
     Unref();
   }
-  // Closing the outermost callback scope runs the microtasks (promise reactions).
+  // Closing the outermost callback scope runs the microtasks (promise reactions),
+  // which may queue new requests: send them at once.
   napi_close_callback_scope(env, cb_scope);
+  Commit();
 }
 
 void DeviceWrap::Settle(Napi::Env env, Pending* p) {

@@ -40,12 +40,17 @@ class DeviceWrap : public Napi::ObjectWrap<DeviceWrap> {
   Napi::Value Start(Napi::Env env, Pending* p);
   void CheckOpen(Napi::Env env) const;
   void OnReadable();
+  void OnPrepare();
+  void Commit();
   void Settle(Napi::Env env, Pending* p);
 
   std::string path_;
   Opened opened_;
   std::unique_ptr<Engine> engine_;
   uv_poll_t* poll_ = nullptr;
+  uv_prepare_t* prepare_ = nullptr;
+  uint64_t spin_ns_ = 0;
+  bool commit_pending_ = false;  // how long to poll completions before the loop sleeps
   bool poll_ref_ = false;
   size_t in_flight_ = 0;
   Napi::ObjectReference resource_;

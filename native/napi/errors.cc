@@ -1,10 +1,10 @@
 #include "napi/errors.h"
 
-#include "napi/addon_data.h"
-
 #include <uv.h>
 
 #include <cstring>
+
+#include "napi/addon_data.h"
 
 namespace rawio {
 
@@ -17,11 +17,11 @@ const char* ErrnoName(int err) { return uv_err_name(-err); }
 Napi::Value MakeIoError(Napi::Env env, int neg_errno, const ErrorSite& site) {
   int err = -neg_errno;
   std::string code = ErrnoName(err);
-  std::string msg = code + ": " + (site.detail.empty() ? uv_strerror(-err) : site.detail) + ", " +
-                    site.syscall;
+  std::string msg =
+      code + ": " + (site.detail.empty() ? uv_strerror(-err) : site.detail) + ", " + site.syscall;
   if (site.offset >= 0 && site.length >= 0) {
-    msg += " (offset " + std::to_string(site.offset) + ", " + std::to_string(site.length) +
-           " bytes)";
+    msg +=
+        " (offset " + std::to_string(site.offset) + ", " + std::to_string(site.length) + " bytes)";
   }
   if (!site.path.empty()) msg += " '" + site.path + "'";
   Napi::Object props = Napi::Object::New(env);
@@ -30,8 +30,10 @@ Napi::Value MakeIoError(Napi::Env env, int neg_errno, const ErrorSite& site) {
   props.Set("errno", err);
   props.Set("syscall", site.syscall);
   props.Set("description", site.detail.empty() ? std::string(std::strerror(err)) : site.detail);
-  if (site.offset >= 0) props.Set("offset", Napi::Number::New(env, static_cast<double>(site.offset)));
-  if (site.length >= 0) props.Set("length", Napi::Number::New(env, static_cast<double>(site.length)));
+  if (site.offset >= 0)
+    props.Set("offset", Napi::Number::New(env, static_cast<double>(site.offset)));
+  if (site.length >= 0)
+    props.Set("length", Napi::Number::New(env, static_cast<double>(site.length)));
   if (!site.path.empty()) props.Set("path", site.path);
   AddonData* data = GetAddonData(env);
   if (data && !data->io_error.IsEmpty()) return data->io_error.New({props});

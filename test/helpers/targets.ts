@@ -53,7 +53,9 @@ export class Scratch {
     if (opts.directIo) args.push('--direct-io=on')
     if (opts.sectorSize) args.push('--sector-size', String(opts.sectorSize))
     if (opts.readOnly) args.push('--read-only')
-    const dev = execFileSync('losetup', [...args, file]).toString().trim()
+    const dev = execFileSync('losetup', [...args, file])
+      .toString()
+      .trim()
     this.loops.push(dev)
     return dev
   }

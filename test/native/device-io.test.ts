@@ -67,7 +67,9 @@ describe.each(engineList)('engine %s', (engine) => {
         await dev.discard(64 * 1024, 128 * 1024)
         const data = (await dev.read(0, 256 * 1024)).data
         expect(data.subarray(64 * 1024, 192 * 1024).every((x) => x === 0)).toBe(true)
-        expect(Buffer.from(data.subarray(0, 64 * 1024))).toEqual(Buffer.from(pattern(256 * 1024, 5).subarray(0, 64 * 1024)))
+        expect(Buffer.from(data.subarray(0, 64 * 1024))).toEqual(
+          Buffer.from(pattern(256 * 1024, 5).subarray(0, 64 * 1024)),
+        )
         const map = await dev.map(0, 256 * 1024)
         if (kind === 'file') {
           expect(map).toEqual([
@@ -117,7 +119,11 @@ describe.each(engineList)('engine %s', (engine) => {
       try {
         const size = dev.size
         expect(size).toBe(4 * MiB)
-        await expect(dev.read(size - 512, 1024)).rejects.toMatchObject({ code: 'EIO', errno: 5, offset: size - 512 })
+        await expect(dev.read(size - 512, 1024)).rejects.toMatchObject({
+          code: 'EIO',
+          errno: 5,
+          offset: size - 512,
+        })
         await expect(dev.write(size, new Uint8Array(512))).rejects.toBeInstanceOf(IoError)
         await expect(dev.discard(size - 4096, 8192)).rejects.toMatchObject({ code: 'EIO' })
         expect(await dev.length()).toBe(size)
@@ -198,7 +204,9 @@ describe.each(engineList)('engine %s', (engine) => {
       try {
         await dev.write(0, new Uint8Array(16384))
         // 64 writes of 100 bytes each, every one in a different spot of the same blocks
-        const writes = Array.from({ length: 64 }, (_, i) => dev.write(i * 100 + 7, new Uint8Array(100).fill(i + 1)))
+        const writes = Array.from({ length: 64 }, (_, i) =>
+          dev.write(i * 100 + 7, new Uint8Array(100).fill(i + 1)),
+        )
         await Promise.all(writes)
         const d = (await dev.read(0, 16384)).data
         for (let i = 0; i < 64; i++) {

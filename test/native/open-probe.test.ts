@@ -12,12 +12,20 @@ describe('open', () => {
   it('a missing path is a typed ENOENT naming the path', async () => {
     const err = await Device.open(`${scratch.dir}/missing.img`).catch((e) => e)
     expect(err).toBeInstanceOf(IoError)
-    expect(err).toMatchObject({ code: 'ENOENT', errno: 2, syscall: 'open', path: `${scratch.dir}/missing.img` })
+    expect(err).toMatchObject({
+      code: 'ENOENT',
+      errno: 2,
+      syscall: 'open',
+      path: `${scratch.dir}/missing.img`,
+    })
     expect(err.message).toBe(`ENOENT: no such file or directory, open '${scratch.dir}/missing.img'`)
   })
 
   it('a directory is refused with the cause', async () => {
-    await expect(Device.open(scratch.dir)).rejects.toMatchObject({ code: 'EINVAL', description: 'not a regular file or block device' })
+    await expect(Device.open(scratch.dir)).rejects.toMatchObject({
+      code: 'EINVAL',
+      description: 'not a regular file or block device',
+    })
   })
 
   it.skipIf(isRoot)('EACCES without permission', async () => {
@@ -112,7 +120,9 @@ describe.skipIf(skipReason(noLoop, 'block-device semantics'))('block devices', (
 
   it('a read-only loop device refuses writes with EROFS/EPERM', async () => {
     const loop = scratch.loop(scratch.file('ro.img', 1 << 20), { readOnly: true })
-    await expect(Device.open(loop)).rejects.toMatchObject({ code: expect.stringMatching(/EROFS|EACCES|EPERM/) })
+    await expect(Device.open(loop)).rejects.toMatchObject({
+      code: expect.stringMatching(/EROFS|EACCES|EPERM/),
+    })
     const dev = await Device.open(loop, { readOnly: true })
     expect(dev.geometry.readOnly).toBe(true)
     await dev.close()

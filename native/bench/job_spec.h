@@ -1,0 +1,67 @@
+// A benchmark job as plain data (the "baton"): copied out of the JS object before any
+// thread starts, so the job threads never touch V8 values.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace rawio {
+
+// Statistics are kept per direction; kSync covers fsync and fdatasync.
+enum class Dir : uint8_t { kRead = 0, kWrite = 1, kTrim = 2, kSync = 3 };
+constexpr int kDirCount = 4;
+constexpr int kDataDirCount = 3;  // read, write, trim: the directions that move bytes
+
+enum class Workload : uint8_t { kRead, kWrite, kMixed, kTrim };
+enum class BenchEngine : uint8_t { kUring, kThreads };
+
+struct BlockSizeShare {
+  uint32_t size = 0;     // bytes
+  uint32_t percent = 0;  // shares add up to 100
+};
+
+struct JobSpec {
+  std::string path;  // the target (a regular file or a block device)
+  bool direct = false;
+  bool exclusive = false;  // O_EXCL on a block device (write workloads)
+  Workload workload = Workload::kRead;
+  bool random = false;
+  uint32_t rwmixread = 50;  // percent of reads in a mixed workload
+  std::vector<BlockSizeShare> bs;  // one entry for a plain --bs
+  uint32_t iodepth = 1;
+  uint32_t numjobs = 1;
+  uint64_t offset = 0;
+  uint64_t size = 0;          // bytes of the region, from offset
+  uint64_t runtime_ns = 0;    // 0: no time limit
+  bool time_based = false;    // loop over the region until runtime
+  uint64_t io_size = 0;       // bytes per job; 0: size (unless time_based)
+  uint64_t number_ios = 0;    // I/Os per job; 0: no limit
+  uint64_t ramp_ns = 0;       // run unmeasured this long first
+  bool fua = false;           // RWF_DSYNC on every write
+  uint32_t fsync_every = 0;   // fsync after this many writes
+  uint32_t fdatasync_every = 0;
+  BenchEngine engine = BenchEngine::kUring;
+  bool fixedbufs = false;
+  bool registerfiles = false;
+  bool hipri = false;
+  bool sqpoll = false;
+  uint64_t randseed = 0x89;  // fio's default
+  bool norandommap = false;
+  uint64_t rate_iops = 0;   // per job; 0: unlimited
+  uint32_t mem_align = 4096;
+
+  uint32_t MaxBs() const {
+    uint32_t m = 0;
+    for (const BlockSizeShare& b : bs) m = b.size > m ? b.size : m;
+    return m;
+  }
+  uint32_t MinBs() const {
+    uint32_t m = UINT32_MAX;
+    for (const BlockSizeShare& b : bs) m = b.size < m ? b.size : m;
+    return m;
+  }
+  bool Writes() const { return workload == Workload::kWrite || workload == Workload::kMixed; }
+};
+
+}  // namespace rawio
