@@ -12,6 +12,10 @@
         ["'<!(node scripts/has-liburing.js)'=='1'", {
           "defines": ["RAWIO_HAVE_URING"],
           "libraries": ["-l:liburing.a"]
+        }],
+        ["'<!(node scripts/has-blkid.js)'=='1'", {
+          "defines": ["RAWIO_HAVE_BLKID"],
+          "libraries": ["-lblkid"]
         }]
       ]
     }

@@ -11,6 +11,20 @@ export type AlignMode = 'auto' | 'strict'
 export type EngineChoice = 'auto' | 'io_uring' | 'threads'
 export type { CacheMode } from './cache-modes'
 export type Geometry = NativeGeometry
+export type { NativeDevice } from './native'
+
+/**
+ * Extension points for layers that sit in the request path (fault injection) or
+ * guard it (the write interlock). Absent hooks cost nothing on the hot path.
+ */
+export interface DeviceHooks {
+  /** Wraps the native device once at open; the wrapper sees every request. */
+  wrapNative?(native: NativeDevice): NativeDevice
+  /** Runs once before the first write, discard, write-zeroes or truncate; throw to refuse. */
+  beforeFirstWrite?(dev: Device): Promise<void>
+  /** Named points of the I/O path that a native wrapper cannot see (qemu's RMW events). */
+  event?(name: string): Promise<void> | void
+}
 
 export interface OpenOptions {
   /** qemu's cache mode; default 'writethrough' as in qemu-io. */
@@ -23,6 +37,9 @@ export interface OpenOptions {
   align?: AlignMode
   /** Requests the engine keeps in the kernel at once (default 128). */
   depth?: number
+  /** Microseconds to poll for completions before the event loop sleeps (default 50; 0: never). */
+  spinUs?: number
+  hooks?: DeviceHooks
 }
 
 export interface IoResult {
@@ -94,14 +111,25 @@ export class Device {
   private readonly lock = new RangeLock()
   private inFlight = 0
   private idle: (() => void)[] = []
+  private readonly hooks: DeviceHooks
+  private writeGate: Promise<void> | null = null
 
   private constructor(
     path: string,
     native: NativeDevice,
-    opts: Required<Pick<OpenOptions, 'cache' | 'align'>> & { readOnly: boolean },
+    opts: Required<Pick<OpenOptions, 'cache' | 'align'>> & { readOnly: boolean; hooks?: DeviceHooks },
   ) {
     this.path = path
-    this.native = native
+    this.hooks = opts.hooks ?? {}
+    this.native = this.hooks.wrapNative ? this.hooks.wrapNative(native) : native
+    const gate = this.hooks.beforeFirstWrite
+    if (gate) {
+      this.writeGate = (async () => {
+        await gate(this)
+        this.writeGate = null
+      })()
+      this.writeGate.catch(() => {}) // observed by the write that awaits it
+    }
     this.nat = binding()
     this.mode = opts.cache
     this.ro = opts.readOnly
@@ -121,8 +149,9 @@ export class Device {
       exclusive: !!opts.exclusive,
       engine: opts.engine ?? 'auto',
       depth: opts.depth,
+      spinUs: opts.spinUs,
     })
-    return new Device(path, native, { cache, align, readOnly: !!opts.readOnly })
+    return new Device(path, native, { cache, align, readOnly: !!opts.readOnly, hooks: opts.hooks })
   }
 
   get geometry(): Geometry {
@@ -209,6 +238,7 @@ export class Device {
     } catch (e) {
       return Promise.reject(e)
     }
+    if (this.writeGate) return this.writeGate.then(() => this.writev(offset, buffers, opts))
     const fua = !!opts.fua
     if (!(cacheModes[this.mode].writethrough && !fua) && !this.needsBounce(offset, length, buffers)) {
       // The hot path. Under O_DIRECT with auto alignment an aligned write still holds
@@ -270,6 +300,7 @@ export class Device {
     this.checkWritable('discard', offset, length)
     this.checkBounds('discard', offset, length)
     if (length === 0) return { bytes: 0, ns: 0 }
+    if (this.writeGate) await this.writeGate
     const op = this.isBlockDevice ? this.nat.ops.blkDiscard : this.nat.ops.punchHole
     const ns = await this.track(this.native.space(op, offset, length))
     return { bytes: length, ns }
@@ -281,6 +312,7 @@ export class Device {
     this.checkWritable('write_zeroes', offset, length)
     this.checkBounds('write_zeroes', offset, length)
     if (length === 0) return { bytes: 0, ns: 0 }
+    if (this.writeGate) await this.writeGate
     const t0 = now()
     const ops = this.nat.ops
     const attempts: number[] = this.isBlockDevice
@@ -340,6 +372,7 @@ export class Device {
   async truncate(length: number): Promise<IoResult> {
     checkRange(0, length)
     this.checkWritable('ftruncate', 0, length)
+    if (this.writeGate) await this.writeGate
     if (this.isBlockDevice) {
       if (length > this.geo.size)
         throw ioError('ENOTSUP', 'ftruncate', { path: this.path, detail: 'Cannot grow device files' })
@@ -415,6 +448,7 @@ export class Device {
       size: this.geo.size,
       isFile: !this.isBlockDevice,
       blockSize: this.offsetAlign,
+      event: this.hooks.event,
     }
   }
 

@@ -31,6 +31,7 @@ export interface NativeOpenOptions {
   exclusive?: boolean
   engine?: 'auto' | 'io_uring' | 'threads'
   depth?: number
+  spinUs?: number
 }
 
 export interface NativeDeviceInfo {

@@ -10,6 +10,8 @@ export interface RawAccess {
   size: number
   isFile: boolean
   blockSize: number
+  /** qemu's RMW events (pwritev_rmw_head, ...), for the fault-injection layer. */
+  event?: (name: string) => Promise<void> | void
 }
 
 export interface Span {
@@ -70,9 +72,15 @@ export async function unalignedWrite(
   const release = await lock.acquire(start, end, headPartial || tailPartial)
   try {
     const bounce = raw.alloc(end - start)
-    if (headPartial) await raw.read(bounce.subarray(0, bs), start)
+    if (headPartial) {
+      await raw.event?.('pwritev_rmw_head')
+      await raw.read(bounce.subarray(0, bs), start)
+      await raw.event?.('pwritev_rmw_after_head')
+    }
     if (tailPartial && (end - bs > start || !headPartial)) {
+      await raw.event?.('pwritev_rmw_tail')
       await raw.read(bounce.subarray(end - bs - start), end - bs)
+      await raw.event?.('pwritev_rmw_after_tail')
     }
     gather(bounce, offset - start, buffers)
     await raw.write(bounce, start, fua)

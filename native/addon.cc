@@ -6,6 +6,7 @@
 #include "napi/addon_data.h"
 #include "napi/device_wrap.h"
 #include "napi/module_fns.h"
+#include "safety/safety_module.h"
 
 namespace rawio {
 
@@ -40,6 +41,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("ops", Constants(env));
   RegisterModuleFunctions(env, exports);
   RegisterBench(env, exports);
+  RegisterSafety(env, exports);
   return exports;
 }
 

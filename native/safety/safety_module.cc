@@ -1,0 +1,7 @@
+#include "safety/safety_module.h"
+
+namespace rawio {
+
+void RegisterSafety(Napi::Env, Napi::Object) {}
+
+}  // namespace rawio
