@@ -60,8 +60,8 @@ describe.each(engineList)('engine %s', (engine) => {
       if (cache !== 'unsafe' && kind === 'file') expect(onDisk).toEqual(Buffer.from(pattern(64 * 1024, 1)))
     })
 
-    it.skipIf(skip)('discard leaves holes: map and zero reads', async () => {
-      const dev = await Device.open(target, { cache: 'none', engine })
+    it.skipIf(skip).each(caches)('cache=%s: discard leaves holes: map and zero reads', async (cache) => {
+      const dev = await Device.open(target, { cache, engine })
       try {
         await dev.write(0, pattern(256 * 1024, 5))
         await dev.discard(64 * 1024, 128 * 1024)
@@ -92,27 +92,30 @@ describe.each(engineList)('engine %s', (engine) => {
       }
     })
 
-    it.skipIf(skip)('write-zeroes: ZERO_RANGE / BLKZEROOUT, may-unmap punches', async () => {
-      const dev = await Device.open(target, { cache: 'none', engine })
-      try {
-        await dev.write(0, pattern(128 * 1024, 6))
-        await dev.writeZeroes(4096, 8192)
-        await dev.writeZeroes(64 * 1024, 32 * 1024, { mayUnmap: true })
-        const d = (await dev.read(0, 128 * 1024)).data
-        expect(d.subarray(4096, 12288).every((x) => x === 0)).toBe(true)
-        expect(d.subarray(64 * 1024, 96 * 1024).every((x) => x === 0)).toBe(true)
-        expect(d[0]).toBe(pattern(1, 6)[0])
-        expect(Buffer.from(d.subarray(12288, 64 * 1024))).toEqual(
-          Buffer.from(pattern(128 * 1024, 6).subarray(12288, 64 * 1024)),
-        )
-        if (kind === 'file') {
-          const holes = (await dev.map(0, 128 * 1024)).filter((e) => !e.data)
-          expect(holes).toContainEqual({ offset: 64 * 1024, length: 32 * 1024, data: false })
+    it.skipIf(skip).each(caches)(
+      'cache=%s: write-zeroes: ZERO_RANGE / BLKZEROOUT, may-unmap punches',
+      async (cache) => {
+        const dev = await Device.open(target, { cache, engine })
+        try {
+          await dev.write(0, pattern(128 * 1024, 6))
+          await dev.writeZeroes(4096, 8192)
+          await dev.writeZeroes(64 * 1024, 32 * 1024, { mayUnmap: true })
+          const d = (await dev.read(0, 128 * 1024)).data
+          expect(d.subarray(4096, 12288).every((x) => x === 0)).toBe(true)
+          expect(d.subarray(64 * 1024, 96 * 1024).every((x) => x === 0)).toBe(true)
+          expect(d[0]).toBe(pattern(1, 6)[0])
+          expect(Buffer.from(d.subarray(12288, 64 * 1024))).toEqual(
+            Buffer.from(pattern(128 * 1024, 6).subarray(12288, 64 * 1024)),
+          )
+          if (kind === 'file') {
+            const holes = (await dev.map(0, 128 * 1024)).filter((e) => !e.data)
+            expect(holes).toContainEqual({ offset: 64 * 1024, length: 32 * 1024, data: false })
+          }
+        } finally {
+          await dev.close()
         }
-      } finally {
-        await dev.close()
-      }
-    })
+      },
+    )
 
     it.skipIf(skip)('past the end is EIO, even partly; writes never extend', async () => {
       const dev = await Device.open(target, { cache: 'writeback', engine })
