@@ -10,4 +10,9 @@ const walk = (d) => {
   }
 }
 walk(path.join(__dirname, '..', 'native'))
-process.stdout.write(out.map((p) => path.relative(path.join(__dirname, '..'), p)).sort().join(' '))
+process.stdout.write(
+  out
+    .map((p) => path.relative(path.join(__dirname, '..'), p))
+    .sort()
+    .join(' '),
+)
