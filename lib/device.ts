@@ -74,6 +74,16 @@ export interface Extent {
 
 const noop = () => {}
 
+function isDetached(view: Uint8Array): boolean {
+  if (view.byteLength !== 0 || view.buffer.byteLength !== 0) return false
+  try {
+    new Uint8Array(view.buffer) // throws on a detached ArrayBuffer (Node 20 lacks .detached)
+    return false
+  } catch {
+    return true
+  }
+}
+
 function now(): bigint {
   return process.hrtime.bigint()
 }
@@ -91,9 +101,9 @@ function totalLength(buffers: Uint8Array[]): number {
   let n = 0
   for (const b of buffers) {
     if (!(b instanceof Uint8Array)) throw new TypeError('buffers must be Uint8Arrays')
-    if (b.byteLength === 0 && b.buffer.byteLength === 0 && b.byteOffset === 0) {
-      // a detached or empty buffer: the kernel must never see it
-      throw new TypeError('buffer is empty or detached')
+    if (b.byteLength === 0) {
+      // an empty or detached buffer: the kernel must never see it
+      throw new TypeError(isDetached(b) ? 'buffer is detached' : 'buffer is empty')
     }
     n += b.byteLength
   }
@@ -112,6 +122,7 @@ export class Device {
   private inFlight = 0
   private idle: (() => void)[] = []
   private readonly hooks: DeviceHooks
+  private pendingGate: ((dev: Device) => Promise<void>) | null = null
   private writeGate: Promise<void> | null = null
 
   private constructor(
@@ -122,14 +133,7 @@ export class Device {
     this.path = path
     this.hooks = opts.hooks ?? {}
     this.native = this.hooks.wrapNative ? this.hooks.wrapNative(native) : native
-    const gate = this.hooks.beforeFirstWrite
-    if (gate) {
-      this.writeGate = (async () => {
-        await gate(this)
-        this.writeGate = null
-      })()
-      this.writeGate.catch(() => {}) // observed by the write that awaits it
-    }
+    this.pendingGate = this.hooks.beforeFirstWrite ?? null
     this.nat = binding()
     this.mode = opts.cache
     this.ro = opts.readOnly
@@ -139,6 +143,7 @@ export class Device {
 
   static async open(path: string, opts: OpenOptions = {}): Promise<Device> {
     if (typeof path !== 'string' || path === '') throw new TypeError('path must be a non-empty string')
+    if (path.includes('\0')) throw new TypeError('path must not contain NUL bytes')
     const cache = opts.cache ?? 'writethrough'
     if (!isCacheMode(cache)) throw new TypeError(`unknown cache mode '${cache}'`)
     const align = opts.align ?? 'auto'
@@ -195,6 +200,7 @@ export class Device {
 
   async read(offset: number, length: number, opts: { misalign?: number } = {}): Promise<ReadResult> {
     checkRange(offset, length)
+    this.checkBounds('preadv', offset, length)
     const data = this.allocBuffer(length, opts.misalign ?? 0)
     if (length === 0) return { data, bytes: 0, ns: 0 }
     const r = await this.readv(offset, [data])
@@ -203,6 +209,9 @@ export class Device {
 
   async write(offset: number, data: Uint8Array, opts: WriteOptions = {}): Promise<IoResult> {
     if (!(data instanceof Uint8Array)) throw new TypeError('data must be a Uint8Array')
+    if (isDetached(data)) {
+      throw new TypeError('buffer is detached')
+    }
     if (data.byteLength === 0) {
       checkRange(offset, 0)
       return { bytes: 0, ns: 0 }
@@ -238,7 +247,8 @@ export class Device {
     } catch (e) {
       return Promise.reject(e)
     }
-    if (this.writeGate) return this.writeGate.then(() => this.writev(offset, buffers, opts))
+    const gate = this.gate()
+    if (gate) return gate.then(() => this.writev(offset, buffers, opts))
     const fua = !!opts.fua
     if (!(cacheModes[this.mode].writethrough && !fua) && !this.needsBounce(offset, length, buffers)) {
       // The hot path. Under O_DIRECT with auto alignment an aligned write still holds
@@ -300,7 +310,7 @@ export class Device {
     this.checkWritable('discard', offset, length)
     this.checkBounds('discard', offset, length)
     if (length === 0) return { bytes: 0, ns: 0 }
-    if (this.writeGate) await this.writeGate
+    await this.gate()
     const op = this.isBlockDevice ? this.nat.ops.blkDiscard : this.nat.ops.punchHole
     const ns = await this.track(this.native.space(op, offset, length))
     return { bytes: length, ns }
@@ -312,7 +322,7 @@ export class Device {
     this.checkWritable('write_zeroes', offset, length)
     this.checkBounds('write_zeroes', offset, length)
     if (length === 0) return { bytes: 0, ns: 0 }
-    if (this.writeGate) await this.writeGate
+    await this.gate()
     const t0 = now()
     const ops = this.nat.ops
     const attempts: number[] = this.isBlockDevice
@@ -372,7 +382,7 @@ export class Device {
   async truncate(length: number): Promise<IoResult> {
     checkRange(0, length)
     this.checkWritable('ftruncate', 0, length)
-    if (this.writeGate) await this.writeGate
+    await this.gate()
     if (this.isBlockDevice) {
       if (length > this.geo.size)
         throw ioError('ENOTSUP', 'ftruncate', { path: this.path, detail: 'Cannot grow device files' })
@@ -418,6 +428,18 @@ export class Device {
   async close(): Promise<void> {
     await this.drain()
     this.native.close()
+  }
+
+  /** The first-write check, run lazily at the first mutating request (then null). */
+  private gate(): Promise<void> | null {
+    if (this.pendingGate) {
+      const check = this.pendingGate
+      this.pendingGate = null
+      this.writeGate = check(this).then(() => {
+        this.writeGate = null
+      })
+    }
+    return this.writeGate
   }
 
   private needsBounce(offset: number, length: number, buffers: Uint8Array[]): boolean {

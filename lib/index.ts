@@ -15,6 +15,7 @@ export {
 } from './device'
 export { IoError, UsageError } from './errors'
 export type { EngineReport } from './native'
+export * from './safety'
 
 import { binding, type EngineReport } from './native'
 

@@ -165,4 +165,6 @@ int SysSleepNs(uint64_t ns) {
 
 int SysThreadRusage(struct rusage* usage) { return Ret(getrusage(RUSAGE_THREAD, usage)); }
 
+int SysStat(const char* path, struct stat* st) { return Ret(stat(path, st)); }
+
 }  // namespace rawio

@@ -50,4 +50,8 @@ int SysSleepNs(uint64_t ns);
 // getrusage(RUSAGE_THREAD): the CPU time of the calling thread.
 int SysThreadRusage(struct rusage* usage);
 
+// For the write interlock (native/safety).
+// stat(2) on a path (follows symlinks).
+int SysStat(const char* path, struct stat* st);
+
 }  // namespace rawio

@@ -82,6 +82,15 @@ inline int64_t ReadBuffers(const Napi::Value& v, std::vector<iovec>* iov,
     if (n > 1024) throw Napi::RangeError::New(env, "more than IOV_MAX (1024) buffers");
     int64_t total = 0;
     for (uint32_t i = 0; i < n; ++i) total += one(arr.Get(i));
+    // A getter on the list may have detached a view read earlier: check them all again.
+    for (size_t i = 0; i < keep->size(); ++i) {
+      napi_typedarray_type t;
+      size_t count = 0;
+      void* data = nullptr;
+      napi_get_typedarray_info(env, (*keep)[i], &t, &count, &data, nullptr, nullptr);
+      if (data != (*iov)[i].iov_base || count * ElementSize(t) != (*iov)[i].iov_len)
+        throw Napi::TypeError::New(env, "a buffer was detached while the list was read");
+    }
     return total;
   }
   return one(v);

@@ -59,6 +59,8 @@ DeviceWrap::DeviceWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Device
   Napi::Env env = info.Env();
   if (!info[0].IsString()) throw Napi::TypeError::New(env, "path must be a string");
   path_ = info[0].As<Napi::String>().Utf8Value();
+  if (path_.find('\0') != std::string::npos)
+    throw Napi::TypeError::New(env, "path must not contain NUL bytes");
   Napi::Object opts = info[1].IsObject() ? info[1].As<Napi::Object>() : Napi::Object::New(env);
   OpenSpec spec;
   spec.path = path_;
