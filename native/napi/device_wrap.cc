@@ -214,10 +214,10 @@ void DeviceWrap::OnPrepare() {
   if (in_flight_ == 0 || !engine_ || spin_ns_ == 0) return;
   uint64_t deadline = NowNs() + spin_ns_;
   do {
-    if (engine_->CompletionsReady()) {
-      OnReadable();
-      return;
-    }
+    // Ready: the eventfd is signalled too, so the poll phase runs OnReadable at once.
+    // Settling here, inside the prepare phase, would run JS that may queue requests
+    // on another device whose prepare hook has already run this turn.
+    if (engine_->CompletionsReady()) return;
 #if defined(__x86_64__) || defined(__i386__)
     __builtin_ia32_pause();
 #elif defined(__aarch64__)
