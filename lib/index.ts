@@ -15,6 +15,7 @@ export {
 } from './device'
 export { IoError, UsageError } from './errors'
 export type { EngineReport } from './native'
+export { type CommandResult, Session, type SessionOptions } from './commands'
 export * from './safety'
 
 import { binding, type EngineReport } from './native'

@@ -1,0 +1,136 @@
+// `rawio [options] [-c command]... [file]`: qemu-io's main() and command_loop(), with its exit status:
+// 1 when any synchronous command failed or the start failed, else 0. Only what a run needs is loaded
+// here; the shell (readline) and bench are required lazily.
+import { Session } from '../commands/session'
+import { CommandStop, type Line, PROGRAM } from '../commands/spec'
+import { processSink, Reporter, type Sink } from '../report'
+import { type CliConfig, parseCli } from './options'
+import { usageText, versionText } from './usage'
+
+export interface MainIo {
+  sink?: Sink
+  stdin?: NodeJS.ReadableStream & { isTTY?: boolean }
+  /** Overrides raise(3) for abort and sigraise (tests). */
+  raise?: (signal: number) => void
+  /** The package root, for -V. */
+  root?: string
+}
+
+function print(sink: Sink, lines: readonly Line[]): void {
+  for (const l of lines) {
+    if (l.stream === 'err') sink.err(`${l.text}\n`)
+    else sink.out(`${l.text}\n`)
+  }
+}
+
+/** Runs rawio with `args` (argv without node and the script); resolves with the exit status. */
+export async function main(args: string[], io: MainIo = {}): Promise<number> {
+  const sink = quietOnEpipe(io.sink ?? processSink)
+  try {
+    if (args[0] === 'bench') return await runBenchCli(args.slice(1), sink)
+    const parsed = parseCli(args)
+    print(sink, parsed.lines)
+    switch (parsed.action) {
+      case 'help':
+        sink.out(usageText(PROGRAM))
+        return 0
+      case 'version':
+        sink.out(versionText(io.root ?? packageRoot()))
+        return 0
+      case 'exit':
+        if (parsed.usage) sink.out(usageText(PROGRAM))
+        return parsed.status
+      default:
+        return await run(parsed.config, sink, io)
+    }
+  } catch (e) {
+    sink.err(`${PROGRAM}: ${e instanceof Error ? e.message : String(e)}\n`)
+    return 1
+  }
+}
+
+async function run(cfg: CliConfig, sink: Sink, io: MainIo): Promise<number> {
+  const stdin = io.stdin ?? process.stdin
+  const interactive = cfg.commands.length === 0 && !!stdin.isTTY && !cfg.json
+  const shell = interactive ? await import('./repl') : null
+  const outSink = shell ? shell.promptAwareSink(sink) : sink
+  const session = new Session({
+    reporter: new Reporter(outSink, cfg.json ? 'json' : 'human'),
+    misalign: cfg.misalign,
+    engine: cfg.engine,
+    align: cfg.align,
+    raise: io.raise,
+    onAsyncOutput: shell ? () => shell.redrawPrompt() : undefined,
+  })
+  if (cfg.file !== null) {
+    try {
+      if (cfg.snapshot) {
+        throw new CommandStop([
+          {
+            stream: 'err',
+            text: `${PROGRAM}: can't open device ${cfg.file}: snapshot mode (-s) is not supported by rawio`,
+          },
+        ])
+      }
+      await session.openImage(cfg.file, cfg.image)
+    } catch (e) {
+      if (!(e instanceof CommandStop)) throw e
+      print(sink, e.lines)
+      return 1
+    }
+  }
+  let failed = false
+  try {
+    if (cfg.commands.length > 0) {
+      for (const line of cfg.commands) {
+        if (session.quit) break
+        const r = await session.run(line)
+        if (!r.ok) failed = true
+      }
+    } else if (shell) {
+      failed = await shell.runShell(session, stdin, sink)
+    } else {
+      const { runLines } = await import('./lines')
+      failed = await runLines(session, stdin, sink, !cfg.json)
+    }
+  } finally {
+    // qemu-io drains every request before it exits, printing their reports.
+    await session.close()
+  }
+  return failed ? 1 : 0
+}
+
+/** Like qemu-io (SIGPIPE ignored, printf failing quietly), output to a closed pipe is dropped. */
+function quietOnEpipe(base: Sink): Sink {
+  let closed = { out: false, err: false }
+  const guard = (which: 'out' | 'err') => (text: string) => {
+    if (closed[which]) return
+    try {
+      base[which](text)
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EPIPE') throw e
+      closed = { ...closed, [which]: true }
+    }
+  }
+  return { out: guard('out'), err: guard('err') }
+}
+
+function packageRoot(): string {
+  return (require('../native') as typeof import('../native')).packageRoot
+}
+
+async function runBenchCli(args: string[], sink: Sink): Promise<number> {
+  const where = '../bench/cli'
+  let mod: { runBenchCli?: (a: string[], io: Sink) => Promise<number> }
+  try {
+    mod = await import(where)
+  } catch {
+    sink.err(`${PROGRAM}: bench is not available in this build (lib/bench/cli is missing)\n`)
+    return 1
+  }
+  if (typeof mod.runBenchCli !== 'function') {
+    sink.err(`${PROGRAM}: bench is not available in this build (runBenchCli is missing)\n`)
+    return 1
+  }
+  return mod.runBenchCli(args, { out: (t) => sink.out(t), err: (t) => sink.err(t) })
+}

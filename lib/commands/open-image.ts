@@ -1,0 +1,158 @@
+// Opening an image as qemu-io's openfile() does, with its checks in its order and its messages
+// ("can't open device X: ..."), then rawio's image lock.
+import { statSync } from 'node:fs'
+import { type CacheMode, cacheModes } from '../cache-modes'
+import { type AlignMode, Device, type EngineChoice } from '../device'
+import { IoError } from '../errors'
+import { parseAioMode, parseBool, parseDiscardMode, QEMU_FORMATS, RAWIO_FORMATS } from './image-options'
+import { strerror } from './io'
+import { type CommandStop, failErr, failReport, PROGRAM } from './spec'
+import type { ImageOptions } from './state'
+
+export interface DeviceEnv {
+  engine: EngineChoice
+  align: AlignMode
+}
+
+const cantOpen = (path: string | null, why: string, code = 'EINVAL'): CommandStop =>
+  failReport(`can't open${path === null ? '' : ` device ${path}`}: ${why}`, code)
+
+/** The cache mode that cache.direct / cache.no-flush / writethrough together describe. */
+export function cacheFrom(direct: boolean, noFlush: boolean, writethrough: boolean): CacheMode {
+  if (noFlush) return 'unsafe'
+  if (direct) return writethrough ? 'directsync' : 'none'
+  return writethrough ? 'writethrough' : 'writeback'
+}
+
+/** Applies `open -o` options to the command's flags; unknown keys fail as qemu's raw driver says. */
+export function applyOpenOptions(
+  base: ImageOptions,
+  kv: ReadonlyMap<string, string>,
+  path: string | null,
+): ImageOptions {
+  const opts = { ...base }
+  let direct = cacheModes[opts.cache].direct
+  let noFlush = cacheModes[opts.cache].ignoreFlush
+  const writethrough = cacheModes[opts.cache].writethrough
+  const prefix = `can't open${path === null ? '' : ` device ${path}`}: `
+  for (const [key, value] of kv) {
+    switch (key) {
+      case 'driver':
+        opts.format = value
+        break
+      case 'read-only':
+        if (parseBool(key, value, prefix) && !base.readOnly) throw cantOpen(path, 'Block node is read-only')
+        break
+      case 'cache.direct':
+        direct = parseBool(key, value, prefix)
+        break
+      case 'cache.no-flush':
+        noFlush = parseBool(key, value, prefix)
+        break
+      case 'discard':
+        opts.discard = parseDiscardMode(value)
+        break
+      case 'aio':
+        opts.aio = parseAioMode(value)
+        break
+      case 'force-share':
+        opts.forceShare = parseBool(key, value, prefix)
+        break
+      case 'file.locking':
+      case 'file.filename':
+      case 'filename':
+        break
+      default:
+        throw cantOpen(path, `Block format '${opts.format ?? 'raw'}' does not support the option '${key}'`)
+    }
+  }
+  opts.cache = cacheFrom(direct, noFlush, writethrough)
+  return opts
+}
+
+/** Opens `path`; throws CommandStop with qemu's text. The caller owns the returned Device. */
+export async function openDevice(path: string, opts: ImageOptions, env: DeviceEnv): Promise<Device> {
+  const format = opts.format
+  if (format !== undefined && !QEMU_FORMATS.has(format)) throw cantOpen(path, `Unknown driver '${format}'`)
+  if (opts.forceShare && !opts.readOnly) {
+    throw cantOpen(path, 'force-share=on can only be used with read-only images')
+  }
+  const dirError = directoryError(path, opts.readOnly)
+  if (dirError) throw cantOpen(path, dirError, 'EISDIR')
+  const engine: EngineChoice =
+    opts.aio === 'threads'
+      ? 'threads'
+      : opts.aio === 'io_uring' || opts.aio === 'native'
+        ? 'io_uring'
+        : env.engine
+  let dev: Device
+  try {
+    dev = await Device.open(path, { readOnly: opts.readOnly, cache: opts.cache, engine, align: env.align })
+  } catch (e) {
+    if (e instanceof IoError) throw cantOpen(path, `Could not open '${path}': ${strerror(e)}`, e.code)
+    throw cantOpen(path, e instanceof Error ? e.message : String(e), 'ERR_RAWIO_OPEN')
+  }
+  try {
+    checkOpened(path, dev, opts)
+  } catch (e) {
+    await dev.close()
+    throw e
+  }
+  return dev
+}
+
+/** A directory fails as file-posix fails it: EISDIR when opened for writing, else not a regular file. */
+function directoryError(path: string, readOnly: boolean): string | null {
+  let isDir = false
+  try {
+    isDir = statSync(path).isDirectory()
+  } catch {
+    return null
+  }
+  if (!isDir) return null
+  return readOnly
+    ? `'file' driver requires '${path}' to be a regular file`
+    : `Could not open '${path}': Is a directory`
+}
+
+function checkOpened(path: string, dev: Device, opts: ImageOptions): void {
+  const format = opts.format
+  if ((opts.aio === 'native' || opts.nativeAio) && !dev.direct) {
+    throw cantOpen(
+      path,
+      'aio=native was specified, but it requires cache.direct=on, which was not specified.',
+    )
+  }
+  if (format !== undefined && !RAWIO_FORMATS.has(format)) {
+    throw cantOpen(
+      path,
+      `${PROGRAM} opens raw images only; the '${format}' format is not supported`,
+      'ENOTSUP',
+    )
+  }
+  if (format === 'host_device' && !dev.isBlockDevice) {
+    throw cantOpen(path, `'host_device' driver requires '${path}' to be either a character or block device`)
+  }
+  if (format === 'file' && dev.isBlockDevice) {
+    throw cantOpen(path, `'file' driver requires '${path}' to be a regular file`)
+  }
+  if (!opts.forceShare && !dev.lockImage(opts.readOnly ? 'read' : 'write')) {
+    const what = opts.readOnly ? 'consistent read' : 'write'
+    throw failErr(
+      `${PROGRAM}: can't open device ${path}: Failed to get "${what}" lock\nIs another process using the image [${path}]?`,
+      'EAGAIN',
+    )
+  }
+}
+
+/** reopen's lock change: a writer needs the write lock, a reader keeps a read lock. */
+export function relock(dev: Device, readOnly: boolean, forceShare: boolean): void {
+  if (forceShare) return
+  if (!dev.lockImage(readOnly ? 'read' : 'write')) {
+    const what = readOnly ? 'consistent read' : 'write'
+    throw failReport(
+      `Failed to get "${what}" lock\nIs another process using the image [${dev.path}]?`,
+      'EAGAIN',
+    )
+  }
+}

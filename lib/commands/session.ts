@@ -1,0 +1,294 @@
+// A session: the open image (or none), how it was opened, the aio requests in flight and the one
+// reporter. run(line) is qemuio_command(): split, find, check, parse, execute, report.
+import type { AlignMode, CacheMode, Device, EngineChoice } from '../device'
+import { processSink, Reporter } from '../report'
+import { AioQueue } from './aio-queue'
+import type { IoOutcome } from './io'
+import { openDevice, relock } from './open-image'
+import { breakline, parseArgs } from './parse'
+import { raiseSignal, SURVIVED } from './signals'
+import { arityError, type Command, CommandStop, type Line, PROGRAM } from './spec'
+import type { AioJob, DiscardMode, ImageOptions, SessionState } from './state'
+import { findCommand, loadCommands } from './table'
+
+export interface SessionOptions {
+  reporter?: Reporter
+  /** -m: buffers 16 bytes off alignment. */
+  misalign?: boolean
+  engine?: EngineChoice
+  align?: AlignMode
+  /** abort and sigraise; by default the signal is raised for real. */
+  raise?: (signal: number) => void
+  /** Called after reports printed while no command runs (the shell redraws its prompt). */
+  onAsyncOutput?: () => void
+}
+
+/** What one command did. `ok` false is what makes qemu-io exit with status 1. */
+export interface CommandResult {
+  /** The command's name (not the alias typed), or null for an empty line or an unknown command. */
+  command: string | null
+  ok: boolean
+  /** errno name ('EIO') or ERR_RAWIO_*, when not ok. */
+  code?: string
+  /** The message printed for the failure. */
+  error?: string
+  op?: string
+  offset?: number
+  bytes?: number
+  ops?: number
+  ns?: number
+  /** What a read returned. */
+  data?: Uint8Array
+  /** An aio request was submitted; its report comes later. */
+  pending?: boolean
+  /** quit was run: the caller stops reading commands. */
+  quit?: boolean
+}
+
+export class Session implements SessionState {
+  device: Device | null = null
+  image: ImageOptions | null = null
+  readonly misalign: boolean
+  readonly engine: EngineChoice
+  readonly align: AlignMode
+  readonly out: Reporter
+  private readonly aio = new AioQueue()
+  private readonly raiser: (signal: number) => void
+  private readonly onAsyncOutput: () => void
+  private busy = 0
+  private quitRequested = false
+  private cancelSleep: (() => void) | null = null
+
+  constructor(opts: SessionOptions = {}) {
+    this.out = opts.reporter ?? new Reporter(processSink)
+    this.misalign = !!opts.misalign
+    this.engine = opts.engine ?? 'auto'
+    this.align = opts.align ?? 'auto'
+    this.raiser = opts.raise ?? raiseSignal
+    this.onAsyncOutput = opts.onAsyncOutput ?? (() => {})
+    this.aio.onComplete = () => {
+      if (this.busy === 0) setImmediate(() => this.deliverIdle())
+    }
+    this.aio.onError = (e) => this.internalError(e)
+  }
+
+  /** The open image's path (bench and other tools take it from here). */
+  get path(): string | undefined {
+    return this.device?.path
+  }
+
+  get quit(): boolean {
+    return this.quitRequested
+  }
+
+  /** Requests in flight. */
+  get pendingAio(): number {
+    return this.aio.pending
+  }
+
+  findCommand(name: string): Promise<Command | undefined> {
+    return findCommand(name)
+  }
+
+  loadCommands(): Promise<readonly Command[]> {
+    return loadCommands()
+  }
+
+  /** Runs one command line and prints what qemu-io would print. Never throws for the user's mistakes. */
+  async run(line: string): Promise<CommandResult> {
+    const argv = breakline(line)
+    if (argv.length === 0) return { command: null, ok: true }
+    const cmd = await findCommand(argv[0])
+    if (!cmd)
+      return this.stopped(null, new CommandStop([{ stream: 'err', text: `command "${argv[0]}" not found` }]))
+    const flags = cmd.flags ?? []
+    if (!flags.includes('global') && !flags.includes('nofile-ok') && !this.device) {
+      return this.stopped(cmd, new CommandStop([{ stream: 'err', text: "no file open, try 'help open'" }]))
+    }
+    const arity = arityError(cmd, argv)
+    if (arity) return this.stopped(cmd, new CommandStop([{ stream: 'err', text: arity }]))
+    if (flags.includes('write') && this.device?.readOnly) {
+      return this.stopped(
+        cmd,
+        new CommandStop([{ stream: 'err', text: `${PROGRAM}: Block node is read-only` }]),
+      )
+    }
+    this.busy++
+    try {
+      const parsed = parseArgs(cmd, argv)
+      this.print(parsed.lines)
+      const res = await cmd.execute({ session: this, out: this.out, argv0: argv[0] }, parsed.request)
+      cmd.report?.(res, this.out, parsed.request)
+      return this.resultOf(cmd, res)
+    } catch (e) {
+      if (e instanceof CommandStop) return this.stopped(cmd, e)
+      this.internalError(e)
+      return { command: cmd.name, ok: false, code: 'ERR_RAWIO_INTERNAL', error: String(e) }
+    } finally {
+      this.busy--
+      if (this.aio.deliverable > 0 && this.busy === 0) setImmediate(() => this.deliverIdle())
+    }
+  }
+
+  private resultOf(cmd: Command, res: unknown): CommandResult {
+    const result: CommandResult = { command: cmd.name, ok: true }
+    if (this.quitRequested) result.quit = true
+    if (res && typeof res === 'object') {
+      const r = res as Partial<IoOutcome> & { failed?: boolean; submitted?: boolean }
+      if (r.op !== undefined) {
+        Object.assign(result, { op: r.op, offset: r.offset, bytes: r.total, ops: r.ops, ns: r.ns })
+        if (r.data) result.data = r.data
+      }
+      if (r.submitted) result.pending = true
+      if (r.failed) {
+        result.ok = false
+        result.code = 'EINVAL'
+        if (r.mismatch) result.error = r.mismatch
+      }
+    }
+    return result
+  }
+
+  private stopped(cmd: Command | null, stop: CommandStop): CommandResult {
+    this.print(stop.lines)
+    const error = stop.lines.map((l) => l.text).join('\n')
+    if (this.out.mode === 'json') {
+      this.out.result({
+        command: cmd?.name ?? null,
+        ok: !stop.failed,
+        [stop.failed ? 'error' : 'message']: error,
+      })
+    }
+    return { command: cmd?.name ?? null, ok: !stop.failed, code: stop.code, error }
+  }
+
+  private print(lines: readonly Line[]): void {
+    for (const l of lines) {
+      if (l.stream === 'err') this.out.error(l.text)
+      else this.out.info(l.text)
+    }
+  }
+
+  private internalError(e: unknown): void {
+    const why = e instanceof Error ? e.message : String(e)
+    this.out.error(`${PROGRAM}: internal error: ${why}`)
+  }
+
+  private deliverIdle(): void {
+    if (this.busy > 0 || this.aio.deliverable === 0) return
+    this.aio.deliver()
+    this.onAsyncOutput()
+  }
+
+  // --- SessionState -------------------------------------------------------------------------------
+
+  async openImage(path: string, opts: ImageOptions): Promise<void> {
+    this.device = await openDevice(path, opts, { engine: this.engine, align: this.align })
+    this.image = { ...opts }
+  }
+
+  async closeImage(): Promise<void> {
+    await this.drainAio()
+    const dev = this.device
+    this.device = null
+    this.image = null
+    if (dev) await dev.close()
+  }
+
+  async reopenImage(change: { readOnly?: boolean; cache?: CacheMode; discard?: DiscardMode }): Promise<void> {
+    const dev = this.device
+    const image = this.image
+    if (!dev || !image) return
+    await this.drainAio()
+    const before = { readOnly: dev.readOnly, cache: dev.cache }
+    await dev.reopen({ readOnly: change.readOnly, cache: change.cache })
+    try {
+      relock(dev, dev.readOnly, image.forceShare)
+    } catch (e) {
+      await dev.reopen(before)
+      relock(dev, dev.readOnly, image.forceShare)
+      throw e
+    }
+    image.readOnly = dev.readOnly
+    image.cache = dev.cache
+    if (change.discard) image.discard = change.discard
+  }
+
+  trackAio(job: AioJob): void {
+    this.aio.track(job)
+  }
+
+  async drainAio(): Promise<void> {
+    await this.aio.idle()
+    this.aio.deliver()
+  }
+
+  async poll(): Promise<void> {
+    // One turn of the event loop first, so completions already in the kernel are reaped.
+    if (this.aio.pending > 0) await new Promise<void>((resolve) => setImmediate(resolve))
+    this.aio.deliver()
+  }
+
+  requestQuit(): void {
+    this.quitRequested = true
+  }
+
+  raise(signal: number): void {
+    // Signals qemu-io blocks, handles or ignores (and numbers raise() refuses) change nothing.
+    if (SURVIVED.has(signal)) return
+    this.raiser(signal)
+  }
+
+  async sleep(ms: number): Promise<void> {
+    // qemu's main loop runs while it sleeps: completions print as they come.
+    const busy = this.busy
+    this.busy = 0
+    this.deliverIdle()
+    try {
+      let left = ms
+      while (left > 0) {
+        const step = Math.min(left, 2 ** 31 - 1)
+        const cancelled = await new Promise<boolean>((resolve) => {
+          const timer = setTimeout(() => resolve(false), step)
+          this.cancelSleep = () => {
+            clearTimeout(timer)
+            resolve(true)
+          }
+        })
+        if (cancelled) break
+        left -= step
+      }
+    } finally {
+      this.cancelSleep = null
+      this.busy = busy
+    }
+  }
+
+  /** Ctrl-C: ends a running sleep. Returns false when nothing was interrupted. */
+  interrupt(): boolean {
+    if (!this.cancelSleep) return false
+    this.cancelSleep()
+    return true
+  }
+
+  async bench(args: string[]): Promise<number> {
+    const where = '../bench/command'
+    let mod: { runBenchCommand?: (s: Session, a: string[], r: Reporter) => Promise<number> }
+    try {
+      mod = await import(where)
+    } catch {
+      this.out.error(`${PROGRAM}: bench is not available in this build (lib/bench/command is missing)`)
+      return 1
+    }
+    if (typeof mod.runBenchCommand !== 'function') {
+      this.out.error(`${PROGRAM}: bench is not available in this build (runBenchCommand is missing)`)
+      return 1
+    }
+    return mod.runBenchCommand(this, args, this.out)
+  }
+
+  /** Waits for aio requests (printing their reports) and closes the image: what qemu-io does at exit. */
+  async close(): Promise<void> {
+    await this.closeImage()
+  }
+}

@@ -1,0 +1,44 @@
+// write -s source_file: qemu_io_alloc_from_file fills the buffer from a file, cyclically when the file
+// is shorter than the request. Failures are perror(3) lines on stderr.
+import { closeSync, openSync, readSync } from 'node:fs'
+import { binding } from '../native'
+import { ioBuffer } from './io'
+import { type CommandStop, failErr } from './spec'
+import type { SessionState } from './state'
+
+function perror(file: string, e: unknown): CommandStop {
+  const err = e as NodeJS.ErrnoException
+  if (typeof err?.errno !== 'number') throw e
+  let text: string
+  try {
+    text = binding().strerror(-err.errno)
+  } catch {
+    text = err.code ?? 'error'
+  }
+  return failErr(`${file}: ${text}`, err.code ?? 'EIO')
+}
+
+export function bufferFromFile(session: SessionState, len: number, file: string): Uint8Array {
+  let fd: number
+  try {
+    fd = openSync(file, 'r')
+  } catch (e) {
+    throw perror(file, e)
+  }
+  const buf = ioBuffer(session, len, 0)
+  let got = 0
+  try {
+    while (got < len) {
+      const n = readSync(fd, buf, got, len - got, null)
+      if (n === 0) break
+      got += n
+    }
+  } catch (e) {
+    throw perror(file, e)
+  } finally {
+    closeSync(fd)
+  }
+  if (got === 0) throw failErr(`${file}: file is empty`)
+  for (let p = got; p < len; p += got) buf.copyWithin(p, 0, Math.min(got, len - p))
+  return buf
+}

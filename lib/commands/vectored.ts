@@ -1,0 +1,128 @@
+// readv and writev (qemu-io-cmds.c readv_f, writev_f): one request from several buffers.
+import { checkRequest, deviceOf, firstMismatch, type IoOutcome, ioFailure, now, reportIo, since } from './io'
+import { iovecBuffers, parseIovec } from './iovec'
+import { growFor, readParts } from './sectors'
+import { byte, defineCommand, flag, num } from './spec'
+
+const READV_HELP = `
+ reads a range of bytes from the given offset into multiple buffers
+
+ Example:
+ 'readv -v 512 1k 1k ' - dumps 2 kilobytes read from 512 bytes into the file
+
+ Reads a segment of the currently open file, optionally dumping it to the
+ standard output stream (with -v option) for subsequent inspection.
+ Uses multiple iovec buffers if more than one byte range is specified.
+ -C, -- report statistics in a machine parsable format
+ -P, -- use a pattern to verify read data
+ -v, -- dump buffer to standard output
+ -q, -- quiet mode, do not show I/O statistics
+
+`
+
+export const readv = defineCommand({
+  name: 'readv',
+  argmin: 2,
+  argmax: -1,
+  args: '[-Cqv] [-P pattern] off len [len..]',
+  oneline: 'reads a number of bytes at a specified offset',
+  help: READV_HELP,
+  options: { C: flag(), P: byte(), q: flag(), v: flag() },
+  parse({ opts, operands }, ctx) {
+    if (operands.length < 2) ctx.usage()
+    const offset = num(operands[0], ctx)
+    const sizes = parseIovec(operands.slice(1), ctx)
+    return { offset, sizes, pattern: opts.P, csv: !!opts.C, quiet: !!opts.q, dump: !!opts.v }
+  },
+  async execute({ session }, req): Promise<IoOutcome> {
+    const dev = deviceOf(session)
+    const { whole, parts } = iovecBuffers(session, req.sizes, 0xab)
+    const t0 = now()
+    try {
+      checkRequest(dev, 'preadv', req.offset, whole.length)
+      await readParts(dev, req.offset, whole, parts)
+    } catch (e) {
+      throw ioFailure('readv failed', e)
+    }
+    const ns = since(t0)
+    await session.poll()
+    const mismatch =
+      req.pattern !== undefined && firstMismatch(whole, req.pattern) >= 0
+        ? `Pattern verification failed at offset ${req.offset}, ${whole.length} bytes`
+        : undefined
+    return {
+      command: 'readv',
+      op: 'read',
+      offset: req.offset,
+      count: whole.length,
+      total: whole.length,
+      ops: 1,
+      ns,
+      csv: req.csv,
+      quiet: req.quiet,
+      dump: req.dump ? whole : undefined,
+      mismatch,
+      failed: mismatch !== undefined,
+      data: whole,
+    }
+  },
+  report: reportIo,
+})
+
+const WRITEV_HELP = `
+ writes a range of bytes from the given offset source from multiple buffers
+
+ Example:
+ 'writev 512 1k 1k' - writes 2 kilobytes at 512 bytes into the open file
+
+ Writes into a segment of the currently open file, using a buffer
+ filled with a set pattern (0xcdcdcdcd).
+ -P, -- use different pattern to fill file
+ -C, -- report statistics in a machine parsable format
+ -f, -- use Force Unit Access semantics
+ -q, -- quiet mode, do not show I/O statistics
+
+`
+
+export const writev = defineCommand({
+  name: 'writev',
+  argmin: 2,
+  argmax: -1,
+  flags: ['write'],
+  args: '[-Cfq] [-P pattern] off len [len..]',
+  oneline: 'writes a number of bytes at a specified offset',
+  help: WRITEV_HELP,
+  options: { C: flag(), f: flag(), q: flag(), P: byte() },
+  parse({ opts, operands }, ctx) {
+    if (operands.length < 2) ctx.usage()
+    const offset = num(operands[0], ctx)
+    const sizes = parseIovec(operands.slice(1), ctx)
+    return { offset, sizes, pattern: opts.P ?? 0xcd, fua: !!opts.f, csv: !!opts.C, quiet: !!opts.q }
+  },
+  async execute({ session }, req): Promise<IoOutcome> {
+    const dev = deviceOf(session)
+    const { whole, parts } = iovecBuffers(session, req.sizes, req.pattern)
+    const t0 = now()
+    try {
+      checkRequest(dev, 'pwritev', req.offset, whole.length)
+      if (parts.length > 0) await growFor(dev, req.offset + whole.length)
+      if (parts.length > 0) await dev.writev(req.offset, parts, { fua: req.fua })
+    } catch (e) {
+      throw ioFailure('writev failed', e)
+    }
+    const ns = since(t0)
+    await session.poll()
+    return {
+      command: 'writev',
+      op: 'wrote',
+      offset: req.offset,
+      count: whole.length,
+      total: whole.length,
+      ops: 1,
+      ns,
+      csv: req.csv,
+      quiet: req.quiet,
+    }
+  },
+  report: reportIo,
+})
