@@ -1,6 +1,7 @@
 // The public API surface, and nothing else.
 export { allocAligned, isAligned } from './buffers'
 export { type CacheMode, cacheModes } from './cache-modes'
+export { type CommandResult, Session, type SessionOptions } from './commands'
 export {
   type AlignMode,
   Device,
@@ -15,7 +16,6 @@ export {
 } from './device'
 export { IoError, UsageError } from './errors'
 export type { EngineReport } from './native'
-export { type CommandResult, Session, type SessionOptions } from './commands'
 export * from './safety'
 
 import { binding, type EngineReport } from './native'
