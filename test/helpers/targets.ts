@@ -1,25 +1,14 @@
-// Real targets for tests: temp files on ext4 and loop devices we attach ourselves
-// (and always detach by name). Feature probes say why a test must skip.
-import { execFileSync } from 'node:child_process'
+// Real targets for tests: a scratch directory of files on ext4, and loop devices
+// attached over them (through ./loop, which always detaches by name). Feature probes
+// say why a test must skip.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { engines } from '../../lib/index'
+import { attachLoop, detachLoop, type LoopOptions, loopUnavailable } from './loop'
+
+export { loopUnavailable }
 
 export const isRoot = process.getuid?.() === 0
-
-let loopProbe: string | null | undefined
-/** null when loop devices can be used, else the reason they cannot. */
-export function loopUnavailable(): string | null {
-  if (loopProbe !== undefined) return loopProbe
-  if (!isRoot) return (loopProbe = 'not root: loop devices need root')
-  try {
-    execFileSync('losetup', ['--version'], { stdio: 'ignore' })
-    loopProbe = null
-  } catch {
-    loopProbe = 'losetup is not available'
-  }
-  return loopProbe
-}
 
 export function uringUnavailable(): string | null {
   const e = engines()
@@ -48,31 +37,19 @@ export class Scratch {
   }
 
   /** Attaches a loop device over file; cleanup() detaches it. */
-  loop(file: string, opts: { directIo?: boolean; sectorSize?: number; readOnly?: boolean } = {}): string {
-    const args = ['-f', '--show']
-    if (opts.directIo) args.push('--direct-io=on')
-    if (opts.sectorSize) args.push('--sector-size', String(opts.sectorSize))
-    if (opts.readOnly) args.push('--read-only')
-    const dev = execFileSync('losetup', [...args, file])
-      .toString()
-      .trim()
+  loop(file: string, opts: LoopOptions = {}): string {
+    const dev = attachLoop(file, opts)
     this.loops.push(dev)
     return dev
   }
 
   detach(dev: string): void {
-    execFileSync('losetup', ['-d', dev])
+    detachLoop(dev)
     this.loops = this.loops.filter((d) => d !== dev)
   }
 
   cleanup(): void {
-    for (const dev of this.loops.splice(0)) {
-      try {
-        execFileSync('losetup', ['-d', dev])
-      } catch (e) {
-        console.error(`could not detach ${dev}: ${(e as Error).message}`)
-      }
-    }
+    for (const dev of this.loops.splice(0)) detachLoop(dev)
     rmSync(this.dir, { recursive: true, force: true })
   }
 }
