@@ -1,4 +1,7 @@
 // Device: the typed async API over one open target.
+
+import type { JobOptions } from './bench/options'
+import type { BenchRun } from './bench/run'
 import { allocAligned, isAligned } from './buffers'
 import { type CacheMode, cacheModes, isCacheMode } from './cache-modes'
 import { IoError, ioError } from './errors'
@@ -144,6 +147,9 @@ export class Device {
   static async open(path: string, opts: OpenOptions = {}): Promise<Device> {
     if (typeof path !== 'string' || path === '') throw new TypeError('path must be a non-empty string')
     if (path.includes('\0')) throw new TypeError('path must not contain NUL bytes')
+    // blkdebug:CONFIG:PATH: the fault-injection layer (lib/blkdebug, loaded only for such paths)
+    // opens PATH with its hooks composed with the caller's.
+    if (path.startsWith('blkdebug:')) return (await import('./blkdebug/open')).openBlkdebug(path, opts)
     const cache = opts.cache ?? 'writethrough'
     if (!isCacheMode(cache)) throw new TypeError(`unknown cache mode '${cache}'`)
     const align = opts.align ?? 'auto'
@@ -418,6 +424,15 @@ export class Device {
     this.mode = cache
     this.ro = readOnly
     this.geo = this.native.probe()
+  }
+
+  /**
+   * A fio-grade benchmark job on this target, run natively (its own threads and rings);
+   * `direct` defaults to this device's cache mode. The run emits 'progress' events.
+   */
+  async bench(options: JobOptions = {}): Promise<BenchRun> {
+    const { startBench } = await import('./bench/run')
+    return startBench(this.path, { direct: this.direct, ...options }, { shared: true })
   }
 
   /** OFD lock of the whole target; false when another process holds a conflicting one. */

@@ -1,4 +1,6 @@
 // The public API surface, and nothing else.
+
+export * from './bench'
 export { allocAligned, isAligned } from './buffers'
 export { type CacheMode, cacheModes } from './cache-modes'
 export { type CommandResult, Session, type SessionOptions } from './commands'

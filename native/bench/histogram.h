@@ -11,9 +11,9 @@ namespace rawio {
 
 class LatencyHistogram {
  public:
-  static constexpr int kSubBits = 7;                         // 128 sub-buckets per octave
-  static constexpr uint64_t kLinear = 2ull << kSubBits;      // 256 exact buckets
-  static constexpr int kMaxExp = 44;                         // 2^45 ns (~9.8 h) and up clamp
+  static constexpr int kSubBits = 7;                     // 128 sub-buckets per octave
+  static constexpr uint64_t kLinear = 2ull << kSubBits;  // 256 exact buckets
+  static constexpr int kMaxExp = 44;                     // 2^45 ns (~9.8 h) and up clamp
   static constexpr int kBuckets = kLinear + (kMaxExp - kSubBits) * (1 << kSubBits);
 
   LatencyHistogram() : counts_(kBuckets, 0) {}

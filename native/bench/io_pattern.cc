@@ -46,9 +46,15 @@ int64_t IoPattern::NextOffset(int dir, uint32_t size) {
 
 void IoPattern::Next(IoSlot* slot) {
   switch (spec_->workload) {
-    case Workload::kRead: slot->op = IoOp::kRead; break;
-    case Workload::kWrite: slot->op = IoOp::kWrite; break;
-    case Workload::kTrim: slot->op = IoOp::kTrim; break;
+    case Workload::kRead:
+      slot->op = IoOp::kRead;
+      break;
+    case Workload::kWrite:
+      slot->op = IoOp::kWrite;
+      break;
+    case Workload::kTrim:
+      slot->op = IoOp::kTrim;
+      break;
     case Workload::kMixed:
       slot->op = rng_.Below(100) < spec_->rwmixread ? IoOp::kRead : IoOp::kWrite;
       break;

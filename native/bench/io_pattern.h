@@ -27,9 +27,9 @@ class IoPattern {
   bool use_map_ = false;
   uint64_t start_ = 0;
   uint64_t end_ = 0;
-  uint64_t align_ = 1;            // random offsets are multiples of the smallest bs
-  uint64_t pos_[kDataDirCount];   // sequential position per direction
-  uint32_t cumulative_[64];       // bssplit: running percentages
+  uint64_t align_ = 1;           // random offsets are multiples of the smallest bs
+  uint64_t pos_[kDataDirCount];  // sequential position per direction
+  uint32_t cumulative_[64];      // bssplit: running percentages
   uint32_t sizes_[64];
   int shares_ = 0;
 };

@@ -12,10 +12,14 @@ enum class IoOp : uint8_t { kRead, kWrite, kTrim, kFsync, kFdatasync };
 
 inline Dir DirOf(IoOp op) {
   switch (op) {
-    case IoOp::kRead: return Dir::kRead;
-    case IoOp::kWrite: return Dir::kWrite;
-    case IoOp::kTrim: return Dir::kTrim;
-    default: return Dir::kSync;
+    case IoOp::kRead:
+      return Dir::kRead;
+    case IoOp::kWrite:
+      return Dir::kWrite;
+    case IoOp::kTrim:
+      return Dir::kTrim;
+    default:
+      return Dir::kSync;
   }
 }
 
@@ -28,7 +32,7 @@ struct IoSlot {
   uint32_t done = 0;    // bytes transferred so far (short transfers are requeued)
   int64_t offset = 0;
   char* buf = nullptr;
-  uint64_t t_submit = 0;  // CLOCK_MONOTONIC ns when first handed to the kernel
+  uint64_t t_submit = 0;        // CLOCK_MONOTONIC ns when first handed to the kernel
   void* engine_data = nullptr;  // owned by the driver
 };
 

@@ -27,19 +27,20 @@ struct JobSpec {
   bool exclusive = false;  // O_EXCL on a block device (write workloads)
   Workload workload = Workload::kRead;
   bool random = false;
-  uint32_t rwmixread = 50;  // percent of reads in a mixed workload
+  uint32_t rwmixread = 50;         // percent of reads in a mixed workload
   std::vector<BlockSizeShare> bs;  // one entry for a plain --bs
   uint32_t iodepth = 1;
+  uint32_t batch_submit = 8;  // new requests per submit call (fio's iodepth_batch_submit)
   uint32_t numjobs = 1;
   uint64_t offset = 0;
-  uint64_t size = 0;          // bytes of the region, from offset
-  uint64_t runtime_ns = 0;    // 0: no time limit
-  bool time_based = false;    // loop over the region until runtime
-  uint64_t io_size = 0;       // bytes per job; 0: size (unless time_based)
-  uint64_t number_ios = 0;    // I/Os per job; 0: no limit
-  uint64_t ramp_ns = 0;       // run unmeasured this long first
-  bool fua = false;           // RWF_DSYNC on every write
-  uint32_t fsync_every = 0;   // fsync after this many writes
+  uint64_t size = 0;         // bytes of the region, from offset
+  uint64_t runtime_ns = 0;   // 0: no time limit
+  bool time_based = false;   // loop over the region until runtime
+  uint64_t io_size = 0;      // bytes per job; 0: size (unless time_based)
+  uint64_t number_ios = 0;   // I/Os per job; 0: no limit
+  uint64_t ramp_ns = 0;      // run unmeasured this long first
+  bool fua = false;          // RWF_DSYNC on every write
+  uint32_t fsync_every = 0;  // fsync after this many writes
   uint32_t fdatasync_every = 0;
   BenchEngine engine = BenchEngine::kUring;
   bool fixedbufs = false;
@@ -48,7 +49,7 @@ struct JobSpec {
   bool sqpoll = false;
   uint64_t randseed = 0x89;  // fio's default
   bool norandommap = false;
-  uint64_t rate_iops = 0;   // per job; 0: unlimited
+  uint64_t rate_iops = 0;  // per job; 0: unlimited
   uint32_t mem_align = 4096;
 
   uint32_t MaxBs() const {

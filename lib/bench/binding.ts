@@ -1,0 +1,125 @@
+// The native bench surface (native/bench/bench_module.cc), typed as an extension of the
+// addon's Binding so that lib/native.ts stays untouched.
+import { type Binding, binding } from '../native'
+
+export type RwMode = 'read' | 'write' | 'randread' | 'randwrite' | 'rw' | 'randrw' | 'trim' | 'randtrim'
+export type BenchEngine = 'io_uring' | 'threads'
+
+/** The job exactly as the native runner takes it: every value resolved, in bytes and ns. */
+export interface NativeBenchJob {
+  path: string
+  direct: boolean
+  /** O_EXCL on a block device (write workloads), so a mounted device is refused. */
+  exclusive: boolean
+  rw: RwMode
+  rwmixread: number
+  /** One block size, or bssplit's [size, percent] pairs (percentages add up to 100). */
+  bs: number | Array<[number, number]>
+  iodepth: number
+  /** New requests per submit call (0: all free slots). */
+  batchSubmit: number
+  numjobs: number
+  offset: number
+  size: number
+  runtimeNs: number
+  timeBased: boolean
+  ioSize: number
+  numberIos: number
+  rampNs: number
+  fua: boolean
+  fsync: number
+  fdatasync: number
+  engine: BenchEngine
+  fixedbufs: boolean
+  registerfiles: boolean
+  hipri: boolean
+  sqpoll: boolean
+  randseed: number
+  norandommap: boolean
+  rateIops: number
+  memAlign: number
+}
+
+export interface NativeHistogram {
+  /** Bucket indexes that were hit, ascending (layout: HistogramLayout). */
+  index: number[]
+  count: number[]
+}
+
+export interface NativeDirResult {
+  ios: number
+  bytes: number
+  minNs: number
+  maxNs: number
+  sumNs: number
+  sumSqNs: number
+  hist: NativeHistogram
+}
+
+export interface NativeSeriesDir {
+  ios: number[]
+  bytes: number[]
+}
+
+export interface NativeJobResult {
+  index: number
+  /** Measured time (after ramp_time), ns. */
+  elapsedNs: number
+  rampNs: number
+  usrNs: number
+  sysNs: number
+  ctxVoluntary: number
+  ctxInvoluntary: number
+  stopped: boolean
+  failed: boolean
+  read: NativeDirResult
+  write: NativeDirResult
+  trim: NativeDirResult
+  sync: NativeDirResult
+  series: { intervalNs: number; read: NativeSeriesDir; write: NativeSeriesDir; trim: NativeSeriesDir }
+}
+
+export interface NativeBenchResult {
+  engine: BenchEngine
+  kind: 'block' | 'file'
+  stopped: boolean
+  jobs: NativeJobResult[]
+}
+
+export type BenchPhase = 'starting' | 'ramp' | 'running' | 'stopping' | 'done'
+
+export interface NativeProgress {
+  phase: BenchPhase
+  nowNs: number
+  elapsedNs: number
+  measuredNs: number
+  jobs: number
+  read: { ios: number; bytes: number }
+  write: { ios: number; bytes: number }
+  trim: { ios: number; bytes: number }
+}
+
+export interface NativeBenchHandle {
+  progress(): NativeProgress
+  stop(): void
+  /** Rejects with an IoError carrying `partial` (a NativeBenchResult) when a request failed. */
+  result: Promise<NativeBenchResult>
+}
+
+export interface HistogramLayout {
+  subBits: number
+  linear: number
+  maxExp: number
+  buckets: number
+}
+
+export interface BenchBinding extends Binding {
+  bench: {
+    start(job: NativeBenchJob): NativeBenchHandle
+    histogram: HistogramLayout
+  }
+}
+
+export function benchBinding(): BenchBinding {
+  return binding() as BenchBinding
+}

@@ -1,0 +1,87 @@
+// `rawio bench [options] TARGET`: parse, run with a live progress line and SIGINT handling,
+// report in the chosen format; the exit status is the result. Run directly with
+// `node dist/lib/bench/cli.js [options] TARGET` until bin/rawio.js dispatches to it.
+import { processSink } from '../report'
+import { benchUsage, type JobOptions, type OutputOptions, parseBenchArgs } from './options'
+import { ProgressLine, type ProgressStream } from './progress'
+import { reporterFor } from './report'
+import { type BenchFailure, type BenchRun, startBench, withSigint } from './run'
+
+export interface BenchIo {
+  out(text: string): void
+  err(text: string): void
+  /** Where the live line goes (default process.stderr); it shows only on a TTY. */
+  progress?: ProgressStream
+}
+
+export interface ExecuteOptions {
+  /** The target is the shell's own open device: do not ask for O_EXCL again. */
+  shared?: boolean
+}
+
+/** Exit statuses: 0 done, 1 failed (usage or I/O), 130 stopped by SIGINT (results so far printed). */
+export async function executeBench(
+  path: string,
+  job: JobOptions,
+  output: OutputOptions,
+  io: BenchIo,
+  opts: ExecuteOptions = {},
+): Promise<number> {
+  let run: BenchRun
+  try {
+    run = await startBench(path, job, { progressIntervalMs: 500, shared: opts.shared })
+  } catch (e) {
+    io.err(`bench: ${(e as Error).message}\n`)
+    return 1
+  }
+  if (output.format !== 'normal') for (const w of run.job.warnings) io.err(`bench: note: ${w}\n`)
+  const line = new ProgressLine(io.progress ?? process.stderr, output.quiet)
+  run.on('progress', (p) => line.update(p))
+  const reporter = reporterFor(output.format)
+  try {
+    const { value, interrupted } = await withSigint(run, () => run.result)
+    line.clear()
+    io.out(reporter.format(value))
+    return interrupted ? 130 : 0
+  } catch (e) {
+    line.clear()
+    const partial = (e as BenchFailure).partial
+    if (partial) io.out(reporter.format(partial))
+    io.err(`bench: ${(e as Error).message}\n`)
+    return 1
+  }
+}
+
+export async function runBenchCli(
+  args: string[],
+  io: BenchIo = { out: processSink.out, err: processSink.err },
+): Promise<number> {
+  let parsed: ReturnType<typeof parseBenchArgs>
+  try {
+    parsed = parseBenchArgs(args)
+  } catch (e) {
+    io.err(`rawio bench: ${(e as Error).message}\n`)
+    return 1
+  }
+  if (parsed.help) {
+    io.out(`${benchUsage()}\n`)
+    return 0
+  }
+  if (!parsed.target) {
+    io.err(`rawio bench: missing TARGET\n${benchUsage()}\n`)
+    return 1
+  }
+  return executeBench(parsed.target, parsed.job, parsed.output, io)
+}
+
+if (require.main === module) {
+  runBenchCli(process.argv.slice(2)).then(
+    (status) => {
+      process.exitCode = status
+    },
+    (e: unknown) => {
+      process.stderr.write(`rawio bench: ${(e as Error).stack ?? e}\n`)
+      process.exitCode = 1
+    },
+  )
+}

@@ -1,0 +1,11 @@
+// The bench API surface (for lib/index.ts to re-export, and for Device.bench to delegate to).
+export type { BenchEngine, BenchPhase, RwMode } from './binding'
+export { runBenchCli } from './cli'
+export { runBenchCommand } from './command'
+export { type ResolvedJob, resolveJob, type TargetInfo } from './job'
+export { benchUsage, type JobOptions, jobOptionTable, type OutputOptions, parseBenchArgs } from './options'
+export type { BenchProgress } from './progress'
+export { csvFields, reporterFor } from './report'
+export { type BenchResult, benchSchema, type JobSummary } from './result'
+export { type BenchFailure, BenchRun, bench, probeTarget, startBench } from './run'
+export { type DirSummary, fioPercentiles, type LatencySummary, type TimeSeries } from './stats'

@@ -1,0 +1,212 @@
+// A job's options resolved against its target: defaults filled in, every constraint checked
+// with a message that names the mistake, and the native job built. Pure: the geometry and the
+// engine report are handed in, so this is tested without a device.
+import { UsageError } from '../errors'
+import type { NativeGeometry } from '../native'
+import type { BenchEngine, NativeBenchJob, RwMode } from './binding'
+import { type SizeSpec, shortSize } from './fio-units'
+import type { JobOptions } from './options'
+
+export interface TargetInfo {
+  path: string
+  geometry: NativeGeometry
+}
+
+export interface EngineAvailability {
+  io_uring: boolean
+  ioUringReason?: string
+}
+
+export interface ResolvedJob {
+  /** What the native runner receives. */
+  native: NativeBenchJob
+  /** Adjustments made (align=auto) and notes, one line each. */
+  warnings: string[]
+  /** fio-style one-line description, e.g. `rw=randread bs=4k iodepth=32 ...`. */
+  label: string
+  name: string
+}
+
+const DEFAULT_SEED = 0x89
+const MAX_BUFFER_BYTES = 4 * 2 ** 30
+
+const writesOf = (rw: RwMode) => rw === 'write' || rw === 'randwrite' || rw === 'rw' || rw === 'randrw'
+const trimsOf = (rw: RwMode) => rw === 'trim' || rw === 'randtrim'
+
+function fail(message: string): never {
+  throw new UsageError(message)
+}
+
+/** The alignment O_DIRECT (or discard) needs, and how to name it in a message. */
+function alignmentOf(geo: NativeGeometry, direct: boolean, trims: boolean): { unit: number; what: string } {
+  if (geo.kind === 'block' && (direct || trims))
+    return { unit: geo.logicalBlockSize, what: `the device's logical block size ${geo.logicalBlockSize}` }
+  if (!direct) return { unit: 1, what: '' }
+  if (geo.dioAlignSource === 'statx' && geo.dioOffsetAlign > 0)
+    return { unit: geo.dioOffsetAlign, what: `the file's O_DIRECT alignment ${geo.dioOffsetAlign} (statx)` }
+  return {
+    unit: geo.logicalBlockSize,
+    what: `the logical block size ${geo.logicalBlockSize} of the file's device`,
+  }
+}
+
+function resolveSpec(spec: SizeSpec, total: number, unit: number): number {
+  if ('bytes' in spec) return spec.bytes
+  return Math.floor((total * spec.percent) / 100 / unit) * unit
+}
+
+function chooseEngine(
+  want: JobOptions['engine'],
+  engines: EngineAvailability,
+  warnings: string[],
+): BenchEngine {
+  if (want === 'threads') return 'threads'
+  if (engines.io_uring) return 'io_uring'
+  if (want === 'io_uring') fail(`engine io_uring is not usable: ${engines.ioUringReason ?? 'unknown reason'}`)
+  warnings.push(
+    `io_uring is not usable (${engines.ioUringReason ?? 'unknown reason'}): using the threads engine`,
+  )
+  return 'threads'
+}
+
+export function resolveJob(opts: JobOptions, target: TargetInfo, engines: EngineAvailability): ResolvedJob {
+  const warnings: string[] = []
+  const geo = target.geometry
+  const rw: RwMode = opts.rw ?? 'read'
+  const writes = writesOf(rw)
+  const trims = trimsOf(rw)
+  const mixed = rw === 'rw' || rw === 'randrw'
+
+  if (opts.verify !== undefined && !['0', 'none', ''].includes(opts.verify)) {
+    if (opts.verify === 'stamp') fail('verify=stamp needs the integrity module (not yet available)')
+    fail(`unknown verify mode '${opts.verify}' (rawio has verify=stamp only)`)
+  }
+  if ((writes || trims) && opts.readonly)
+    fail(`--readonly forbids writes, but rw=${rw} ${trims ? 'trims' : 'writes'}`)
+  if ((writes || trims) && geo.readOnly)
+    fail(`${target.path} is read-only, but rw=${rw} ${trims ? 'trims' : 'writes'}`)
+
+  let rwmixread = 50
+  if (
+    opts.rwmixread !== undefined &&
+    opts.rwmixwrite !== undefined &&
+    opts.rwmixread + opts.rwmixwrite !== 100
+  )
+    fail(`rwmixread ${opts.rwmixread} and rwmixwrite ${opts.rwmixwrite} do not add up to 100`)
+  if (opts.rwmixread !== undefined) rwmixread = opts.rwmixread
+  else if (opts.rwmixwrite !== undefined) rwmixread = 100 - opts.rwmixwrite
+  if (!mixed && (opts.rwmixread !== undefined || opts.rwmixwrite !== undefined))
+    warnings.push(`rwmixread/rwmixwrite only apply to rw=rw and rw=randrw, not rw=${rw}`)
+
+  for (const [flag, on] of [
+    ['fua', opts.fua],
+    ['fsync', !!opts.fsync],
+    ['fdatasync', !!opts.fdatasync],
+  ] as const) {
+    if (on && !writes) fail(`--${flag} applies to writes, but rw=${rw} does not write`)
+  }
+
+  const engine = chooseEngine(opts.engine, engines, warnings)
+  for (const flag of ['fixedbufs', 'registerfiles', 'hipri', 'sqpoll'] as const) {
+    if (opts[flag] && engine !== 'io_uring') fail(`--${flag} needs --engine=io_uring`)
+  }
+  const direct = opts.direct ?? false
+  if (opts.hipri && !direct) fail('--hipri needs --direct=1 (polled completions are for O_DIRECT only)')
+  if (opts.hipri && (trims || opts.fsync || opts.fdatasync))
+    fail('--hipri cannot run trim, fsync or fdatasync: IORING_SETUP_IOPOLL rings take reads and writes only')
+
+  if (opts.bs !== undefined && opts.bssplit !== undefined) fail('give --bs or --bssplit, not both')
+  if (opts.time_based && !opts.runtime) fail('--time_based needs --runtime')
+
+  // Alignment: strict refuses, auto rounds and says so.
+  const strict = (opts.align ?? 'auto') === 'strict'
+  const { unit, what } = alignmentOf(geo, direct, trims)
+  const align = (name: string, value: number, round: 'up' | 'down'): number => {
+    if (value % unit === 0) return value
+    if (strict) fail(`${name} ${value} is not a multiple of ${what}`)
+    const fixed = round === 'up' ? Math.ceil(value / unit) * unit : Math.floor(value / unit) * unit
+    warnings.push(`${name} ${value} is not a multiple of ${what}: using ${fixed} (--align=strict refuses)`)
+    return fixed
+  }
+  let bs: number | Array<[number, number]>
+  if (opts.bssplit) bs = opts.bssplit.map(([size, pct]) => [align('bssplit size', size, 'up'), pct])
+  else bs = align('bs', opts.bs ?? 4096, 'up')
+  const sizes = typeof bs === 'number' ? [bs] : bs.map(([size]) => size)
+  const maxBs = Math.max(...sizes)
+  if (sizes.some((s) => s <= 0)) fail('bs must be at least 1 byte')
+  if (maxBs > 2 ** 30) fail(`bs ${maxBs} is larger than 1 GiB`)
+
+  const total = geo.size
+  if (total === 0) fail(`${target.path} is empty (size 0): nothing to benchmark`)
+  const offset = align('offset', resolveSpec(opts.offset ?? { bytes: 0 }, total, Math.max(unit, 1)), 'up')
+  if (offset >= total) fail(`offset ${offset} is at or past the end of ${target.path} (${total} bytes)`)
+  const wanted = opts.size ? resolveSpec(opts.size, total, Math.max(unit, 1)) : total - offset
+  const size = align('size', wanted, 'down')
+  if (offset + size > total)
+    fail(`offset ${offset} + size ${size} is past the end of ${target.path} (${total} bytes)`)
+  if (size < maxBs) fail(`size ${size} is smaller than bs ${maxBs}`)
+
+  const iodepth = opts.iodepth ?? 1
+  const numjobs = opts.numjobs ?? 1
+  const bufferBytes = (trims ? 4096 : maxBs) * iodepth * numjobs
+  if (bufferBytes > MAX_BUFFER_BYTES)
+    fail(
+      `iodepth ${iodepth} x bs ${maxBs} x numjobs ${numjobs} needs ${bufferBytes} bytes of buffers (limit 4 GiB)`,
+    )
+
+  const native: NativeBenchJob = {
+    path: target.path,
+    direct,
+    exclusive: geo.kind === 'block' && (writes || trims),
+    rw,
+    rwmixread: mixed ? rwmixread : rw.endsWith('read') ? 100 : 0,
+    bs,
+    iodepth,
+    batchSubmit: opts.iodepth_batch_submit ?? 8,
+    numjobs,
+    offset,
+    size,
+    runtimeNs: opts.runtime ?? 0,
+    timeBased: !!opts.time_based,
+    ioSize: opts.io_size ?? 0,
+    numberIos: opts.number_ios ?? 0,
+    rampNs: opts.ramp_time ?? 0,
+    fua: !!opts.fua,
+    fsync: opts.fsync ?? 0,
+    fdatasync: opts.fdatasync ?? 0,
+    engine,
+    fixedbufs: !!opts.fixedbufs,
+    registerfiles: !!opts.registerfiles,
+    hipri: !!opts.hipri,
+    sqpoll: !!opts.sqpoll,
+    randseed: opts.randseed ?? DEFAULT_SEED,
+    norandommap: !!opts.norandommap,
+    rateIops: opts.rate_iops ?? 0,
+    memAlign: Math.max(4096, geo.dioMemAlign || 0),
+  }
+  return { native, warnings, label: labelOf(native), name: opts.name ?? 'bench' }
+}
+
+/** fio-style description of a job. */
+export function labelOf(j: NativeBenchJob): string {
+  const bs =
+    typeof j.bs === 'number'
+      ? `bs=${shortSize(j.bs)}`
+      : `bssplit=${j.bs.map(([s, p]) => `${shortSize(s)}/${p}`).join(':')}`
+  const parts = [
+    `rw=${j.rw}`,
+    bs,
+    `iodepth=${j.iodepth}`,
+    `numjobs=${j.numjobs}`,
+    `engine=${j.engine}`,
+    `direct=${j.direct ? 1 : 0}`,
+  ]
+  if (j.rw === 'rw' || j.rw === 'randrw') parts.splice(1, 0, `rwmixread=${j.rwmixread}`)
+  if (j.fua) parts.push('fua=1')
+  if (j.fsync) parts.push(`fsync=${j.fsync}`)
+  if (j.fdatasync) parts.push(`fdatasync=${j.fdatasync}`)
+  for (const f of ['fixedbufs', 'registerfiles', 'hipri', 'sqpoll', 'norandommap'] as const)
+    if (j[f]) parts.push(f)
+  if (j.rateIops) parts.push(`rate_iops=${j.rateIops}`)
+  return parts.join(' ')
+}

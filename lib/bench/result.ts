@@ -1,0 +1,145 @@
+// The typed result of a bench run (also the JSON schema, rawio-bench/1: docs/bench.md),
+// built from the native per-job results. Pure.
+import type { NativeGeometry } from '../native'
+import type {
+  BenchEngine,
+  HistogramLayout,
+  NativeBenchJob,
+  NativeBenchResult,
+  NativeJobResult,
+} from './binding'
+import type { ResolvedJob } from './job'
+import {
+  type DirSummary,
+  defaultLayout,
+  directions,
+  type LatencySummary,
+  mergeSeries,
+  summarizeDir,
+  type TimeSeries,
+} from './stats'
+
+export const benchSchema = 'rawio-bench/1'
+
+export interface CpuSummary {
+  usrNs: number
+  sysNs: number
+  /** CPU time over measured time, in percent; above 100 with several jobs. */
+  usrPercent: number
+  sysPercent: number
+  ctxVoluntary: number
+  ctxInvoluntary: number
+}
+
+export interface SyncSummary {
+  ios: number
+  lat: LatencySummary
+}
+
+export interface JobSummary {
+  index: number
+  elapsedNs: number
+  rampNs: number
+  cpu: CpuSummary
+  read: DirSummary
+  write: DirSummary
+  trim: DirSummary
+  sync: SyncSummary
+}
+
+export interface BenchResult {
+  schema: typeof benchSchema
+  rawioVersion: string
+  name: string
+  /** fio-style description of the job. */
+  label: string
+  job: NativeBenchJob
+  warnings: string[]
+  target: { path: string; kind: 'block' | 'file'; geometry: NativeGeometry }
+  engine: BenchEngine
+  /** Stopped early (stop(), SIGINT, or a failed request): the figures cover the time run. */
+  stopped: boolean
+  /** Longest measured time of the jobs (ns); rates are over this. */
+  elapsedNs: number
+  cpu: CpuSummary
+  read: DirSummary
+  write: DirSummary
+  trim: DirSummary
+  sync: SyncSummary
+  /** Per job, when numjobs > 1 (empty otherwise). */
+  jobs: JobSummary[]
+  timeSeries: TimeSeries
+}
+
+function cpuOf(jobs: readonly NativeJobResult[], elapsedNs: number): CpuSummary {
+  const usrNs = jobs.reduce((a, j) => a + j.usrNs, 0)
+  const sysNs = jobs.reduce((a, j) => a + j.sysNs, 0)
+  return {
+    usrNs,
+    sysNs,
+    usrPercent: elapsedNs > 0 ? (usrNs / elapsedNs) * 100 : 0,
+    sysPercent: elapsedNs > 0 ? (sysNs / elapsedNs) * 100 : 0,
+    ctxVoluntary: jobs.reduce((a, j) => a + j.ctxVoluntary, 0),
+    ctxInvoluntary: jobs.reduce((a, j) => a + j.ctxInvoluntary, 0),
+  }
+}
+
+function syncOf(jobs: readonly NativeJobResult[], elapsedNs: number, layout: HistogramLayout): SyncSummary {
+  const s = summarizeDir(
+    jobs.map((j) => j.sync),
+    elapsedNs,
+    layout,
+  )
+  return { ios: s.ios, lat: s.lat }
+}
+
+function jobSummary(j: NativeJobResult, layout: HistogramLayout): JobSummary {
+  const [read, write, trim] = directions.map((d) => summarizeDir([j[d]], j.elapsedNs, layout))
+  return {
+    index: j.index,
+    elapsedNs: j.elapsedNs,
+    rampNs: j.rampNs,
+    cpu: cpuOf([j], j.elapsedNs),
+    read,
+    write,
+    trim,
+    sync: syncOf([j], j.elapsedNs, layout),
+  }
+}
+
+export function buildResult(
+  native: NativeBenchResult,
+  job: ResolvedJob,
+  geometry: NativeGeometry,
+  rawioVersion: string,
+  layout: HistogramLayout = defaultLayout,
+): BenchResult {
+  const jobs = native.jobs
+  const elapsedNs = Math.max(0, ...jobs.map((j) => j.elapsedNs))
+  const [read, write, trim] = directions.map((d) =>
+    summarizeDir(
+      jobs.map((j) => j[d]),
+      elapsedNs,
+      layout,
+    ),
+  )
+  return {
+    schema: benchSchema,
+    rawioVersion,
+    name: job.name,
+    label: job.label,
+    job: job.native,
+    warnings: job.warnings,
+    target: { path: job.native.path, kind: native.kind, geometry },
+    engine: native.engine,
+    stopped: native.stopped,
+    elapsedNs,
+    cpu: cpuOf(jobs, elapsedNs),
+    read,
+    write,
+    trim,
+    sync: syncOf(jobs, elapsedNs, layout),
+    jobs: jobs.length > 1 ? jobs.map((j) => jobSummary(j, layout)) : [],
+    timeSeries: mergeSeries(jobs),
+  }
+}

@@ -1,0 +1,156 @@
+// Starting a bench on a target (by path: it needs no Device), watching it, stopping it.
+// A BenchRun emits 'progress' events while it runs and settles `result` with a BenchResult;
+// a failed request rejects with the IoError, whose `partial` holds the results so far.
+import { EventEmitter } from 'node:events'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { IoError } from '../errors'
+import { binding, type NativeGeometry, packageRoot } from '../native'
+import { checkTarget, InterlockError } from '../safety/interlock'
+import { benchBinding, type NativeBenchHandle, type NativeBenchResult } from './binding'
+import { type ResolvedJob, resolveJob, type TargetInfo } from './job'
+import type { JobOptions } from './options'
+import { type BenchProgress, ProgressTracker } from './progress'
+import { type BenchResult, buildResult } from './result'
+
+let version: string | undefined
+export function rawioVersion(): string {
+  version ??= (JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { version: string })
+    .version
+  return version
+}
+
+/** The target's geometry, through a short open (read-write when the job will write, so EROFS shows now). */
+export function probeTarget(path: string, writable = false): TargetInfo {
+  const dev = new (binding().NativeDevice)(path, { readOnly: !writable, engine: 'threads', depth: 1 })
+  try {
+    return { path, geometry: dev.probe() }
+  } finally {
+    dev.close()
+  }
+}
+
+/** An IoError from a bench whose `partial` holds the results up to the failure. */
+export interface BenchFailure extends IoError {
+  partial?: BenchResult
+}
+
+export interface BenchRunOptions {
+  /** How often 'progress' events fire (default 1000 ms). */
+  progressIntervalMs?: number
+  /** The target is held open by the caller (the shell's device): do not ask for O_EXCL. */
+  shared?: boolean
+}
+
+export class BenchRun extends EventEmitter<{ progress: [BenchProgress] }> {
+  readonly job: ResolvedJob
+  readonly target: TargetInfo
+  readonly result: Promise<BenchResult>
+  private readonly handle: NativeBenchHandle
+  private readonly tracker: ProgressTracker
+  private timer: NodeJS.Timeout | undefined
+
+  constructor(job: ResolvedJob, target: TargetInfo, opts: BenchRunOptions = {}) {
+    super()
+    this.job = job
+    this.target = target
+    const n = job.native
+    const sizeBound = !n.timeBased
+    this.tracker = new ProgressTracker({
+      runtimeNs: n.runtimeNs,
+      rampNs: n.rampNs,
+      totalIos: n.numberIos * n.numjobs,
+      totalBytes: sizeBound ? (n.ioSize || n.size) * n.numjobs : 0,
+    })
+    this.handle = benchBinding().bench.start(n)
+    this.timer = setInterval(() => {
+      if (this.listenerCount('progress') > 0)
+        this.emit('progress', this.tracker.sample(this.handle.progress()))
+    }, opts.progressIntervalMs ?? 1000)
+    this.timer.unref()
+    this.result = this.handle.result.then(
+      (r) => this.finish(r),
+      (e: unknown) => {
+        this.stopTimer()
+        if (e instanceof IoError) {
+          const partial = (e as IoError & { partial?: NativeBenchResult }).partial
+          if (partial) (e as BenchFailure).partial = this.build(partial)
+        }
+        throw e
+      },
+    )
+  }
+
+  /** A snapshot of the counters, with rates since the last 'progress' event. */
+  progress(): BenchProgress {
+    return this.tracker.peek(this.handle.progress())
+  }
+
+  /** Stops submitting; requests in flight finish, and `result` settles with the figures so far. */
+  stop(): void {
+    this.handle.stop()
+  }
+
+  private build(r: NativeBenchResult): BenchResult {
+    return buildResult(r, this.job, this.target.geometry, rawioVersion(), benchBinding().bench.histogram)
+  }
+
+  private finish(r: NativeBenchResult): BenchResult {
+    this.stopTimer()
+    return this.build(r)
+  }
+
+  private stopTimer(): void {
+    if (this.timer) clearInterval(this.timer)
+    this.timer = undefined
+  }
+}
+
+/**
+ * Resolves the options against the target, puts write and trim workloads on a block device
+ * through the write interlock (lib/safety: mounted, swap, other holders, signatures; --force
+ * overrides what can be overridden), and starts the run. Rejects with UsageError, IoError or
+ * InterlockError.
+ */
+export async function startBench(
+  path: string,
+  options: JobOptions,
+  opts: BenchRunOptions = {},
+): Promise<BenchRun> {
+  const rw = options.rw ?? 'read'
+  const writes = rw !== 'read' && rw !== 'randread'
+  const target = probeTarget(path, !options.readonly && writes)
+  const job = resolveJob(options, target, binding().engines())
+  if (opts.shared) job.native.exclusive = false
+  if (writes && target.geometry.kind === 'block') {
+    const result = await checkTarget(path, { force: !!options.force, holdsExclusive: !!opts.shared })
+    if (!result.ok) throw new InterlockError(result)
+    for (const f of result.overridden) job.warnings.push(`--force: writing although ${f.device} ${f.text}`)
+  }
+  return new BenchRun(job, target, opts)
+}
+
+/** Runs a job to the end: the library form of `rawio bench`. */
+export async function bench(path: string, options: JobOptions = {}): Promise<BenchResult> {
+  return (await startBench(path, options)).result
+}
+
+/** While `run` runs, SIGINT stops it cleanly (in-flight requests finish) instead of killing the process. */
+export async function withSigint<T>(
+  run: BenchRun,
+  body: () => Promise<T>,
+): Promise<{ value: T; interrupted: boolean }> {
+  let interrupted = false
+  const onSigint = () => {
+    interrupted = true
+    run.stop()
+  }
+  process.on('SIGINT', onSigint)
+  try {
+    return { value: await body(), interrupted }
+  } finally {
+    process.off('SIGINT', onSigint)
+  }
+}
+
+export type { NativeGeometry }

@@ -1,0 +1,128 @@
+#include "bench/job_reader.h"
+
+#include <string>
+
+#include "napi/args.h"
+
+namespace rawio {
+
+namespace {
+
+uint64_t ReadU64(const Napi::Object& o, const char* key, uint64_t def) {
+  Napi::Value v = o.Get(key);
+  if (v.IsUndefined()) return def;
+  return static_cast<uint64_t>(ReadOffset(v, key));
+}
+
+uint32_t ReadU32(const Napi::Object& o, const char* key, uint32_t def, uint32_t min, uint32_t max) {
+  uint64_t v = ReadU64(o, key, def);
+  if (v < min || v > max)
+    throw Napi::RangeError::New(
+        o.Env(), std::string(key) + " must be " + std::to_string(min) + ".." + std::to_string(max));
+  return static_cast<uint32_t>(v);
+}
+
+void ReadRw(const Napi::Object& o, JobSpec* s) {
+  std::string rw = ReadString(o, "rw", "read");
+  struct Mode {
+    const char* name;
+    Workload workload;
+    bool random;
+  };
+  static const Mode kModes[] = {
+      {"read", Workload::kRead, false},    {"write", Workload::kWrite, false},
+      {"randread", Workload::kRead, true}, {"randwrite", Workload::kWrite, true},
+      {"rw", Workload::kMixed, false},     {"randrw", Workload::kMixed, true},
+      {"trim", Workload::kTrim, false},    {"randtrim", Workload::kTrim, true},
+  };
+  for (const Mode& m : kModes) {
+    if (rw == m.name) {
+      s->workload = m.workload;
+      s->random = m.random;
+      return;
+    }
+  }
+  throw Napi::TypeError::New(o.Env(), "unknown rw mode '" + rw + "'");
+}
+
+void ReadBs(const Napi::Object& o, JobSpec* s) {
+  Napi::Env env = o.Env();
+  Napi::Value v = o.Get("bs");
+  if (v.IsNumber()) {
+    s->bs.push_back({static_cast<uint32_t>(ReadOffset(v, "bs")), 100});
+  } else if (v.IsArray()) {
+    auto arr = v.As<Napi::Array>();
+    if (arr.Length() == 0 || arr.Length() > 64)
+      throw Napi::RangeError::New(env, "bssplit needs 1..64 entries");
+    for (uint32_t i = 0; i < arr.Length(); ++i) {
+      Napi::Value e = arr.Get(i);
+      if (!e.IsArray() || e.As<Napi::Array>().Length() != 2)
+        throw Napi::TypeError::New(env, "bssplit entries must be [size, percent]");
+      auto pair = e.As<Napi::Array>();
+      s->bs.push_back({static_cast<uint32_t>(ReadOffset(pair.Get(0u), "bssplit size")),
+                       static_cast<uint32_t>(ReadOffset(pair.Get(1u), "bssplit percent"))});
+    }
+  } else if (v.IsUndefined()) {
+    s->bs.push_back({4096, 100});
+  } else {
+    throw Napi::TypeError::New(env, "bs must be a number or a list of [size, percent]");
+  }
+  uint32_t total = 0;
+  for (const BlockSizeShare& b : s->bs) {
+    if (b.size == 0 || b.size > (1u << 30))
+      throw Napi::RangeError::New(env, "block sizes must be 1..1 GiB");
+    total += b.percent;
+  }
+  if (total != 100) throw Napi::RangeError::New(env, "bssplit percentages must add up to 100");
+}
+
+}  // namespace
+
+JobSpec ReadJobSpec(const Napi::Object& o) {
+  Napi::Env env = o.Env();
+  JobSpec s;
+  if (!o.Get("path").IsString()) throw Napi::TypeError::New(env, "path must be a string");
+  s.path = o.Get("path").As<Napi::String>().Utf8Value();
+  s.direct = ReadBool(o, "direct", false);
+  s.exclusive = ReadBool(o, "exclusive", false);
+  ReadRw(o, &s);
+  s.rwmixread = ReadU32(o, "rwmixread", 50, 0, 100);
+  ReadBs(o, &s);
+  s.iodepth = ReadU32(o, "iodepth", 1, 1, 4096);
+  s.batch_submit = ReadU32(o, "batchSubmit", 8, 0, 4096);
+  s.numjobs = ReadU32(o, "numjobs", 1, 1, 256);
+  s.offset = ReadU64(o, "offset", 0);
+  s.size = ReadU64(o, "size", 0);
+  s.runtime_ns = ReadU64(o, "runtimeNs", 0);
+  s.time_based = ReadBool(o, "timeBased", false);
+  s.io_size = ReadU64(o, "ioSize", 0);
+  s.number_ios = ReadU64(o, "numberIos", 0);
+  s.ramp_ns = ReadU64(o, "rampNs", 0);
+  s.fua = ReadBool(o, "fua", false);
+  s.fsync_every = ReadU32(o, "fsync", 0, 0, UINT32_MAX);
+  s.fdatasync_every = ReadU32(o, "fdatasync", 0, 0, UINT32_MAX);
+  std::string engine = ReadString(o, "engine", "io_uring");
+  if (engine == "io_uring")
+    s.engine = BenchEngine::kUring;
+  else if (engine == "threads")
+    s.engine = BenchEngine::kThreads;
+  else
+    throw Napi::TypeError::New(env, "engine must be 'io_uring' or 'threads', got '" + engine + "'");
+  s.fixedbufs = ReadBool(o, "fixedbufs", false);
+  s.registerfiles = ReadBool(o, "registerfiles", false);
+  s.hipri = ReadBool(o, "hipri", false);
+  s.sqpoll = ReadBool(o, "sqpoll", false);
+  s.randseed = ReadU64(o, "randseed", 0x89);
+  s.norandommap = ReadBool(o, "norandommap", false);
+  s.rate_iops = ReadU64(o, "rateIops", 0);
+  s.mem_align = ReadU32(o, "memAlign", 4096, 1, 1u << 20);
+
+  if (s.size == 0) throw Napi::RangeError::New(env, "size must be > 0");
+  if (s.MaxBs() > s.size) throw Napi::RangeError::New(env, "bs is larger than size");
+  if (s.time_based && s.runtime_ns == 0)
+    throw Napi::RangeError::New(env, "time_based needs a runtime");
+  if (s.hipri && !s.direct) throw Napi::RangeError::New(env, "hipri needs direct I/O");
+  return s;
+}
+
+}  // namespace rawio

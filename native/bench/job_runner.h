@@ -1,0 +1,108 @@
+// One job: its own fd, buffers, driver (ring) and thread. Setup runs on the JS
+// thread so that open and ring errors throw from start(); Run is the tight loop on
+// the job thread: queue up to iodepth, submit once, reap, requeue. No JavaScript
+// runs per I/O.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "bench/io_driver.h"
+#include "bench/io_pattern.h"
+#include "bench/job_stats.h"
+#include "device/open.h"
+
+namespace rawio {
+
+enum class JobPhase : int { kStarting = 0, kRamp = 1, kRunning = 2, kDraining = 3, kDone = 4 };
+
+struct JobProgress {
+  JobPhase phase = JobPhase::kStarting;
+  uint64_t start_ns = 0;                    // when the job began (0: not yet)
+  uint64_t measure_start_ns = 0;            // when measuring began (0: still ramping)
+  uint64_t ios[kDataDirCount] = {0, 0, 0};  // completed, ramp included
+  uint64_t bytes[kDataDirCount] = {0, 0, 0};
+};
+
+class JobRunner {
+ public:
+  JobRunner(const JobSpec& spec, unsigned index, std::atomic<bool>* stop);
+  ~JobRunner();
+  JobRunner(const JobRunner&) = delete;
+  JobRunner& operator=(const JobRunner&) = delete;
+
+  // JS thread. Returns 0, or -errno with *why naming what failed (and *syscall).
+  int Setup(std::string* why, const char** syscall);
+  // Job thread.
+  void Run();
+
+  JobProgress Progress() const;                     // any thread
+  const JobStats& Stats() const { return stats_; }  // after Run returned
+  const char* EngineName() const { return engine_name_; }
+  // After Run: closes the fd (and its O_EXCL claim), tears the ring down and frees the
+  // buffers, keeping the stats. Runs when the result is delivered, not when JS collects.
+  void ReleaseResources();
+  bool IsBlock() const { return opened_.is_block; }
+
+ private:
+  enum class SyncKind : uint8_t { kNone, kFsync, kFdatasync };
+
+  int ProbeHipri(std::string* why);
+  void PrepareBuffers();
+  void BeginMeasure(uint64_t now);
+  void EndMeasure(uint64_t now);
+  bool LimitsReached() const;
+  bool RateAllows(uint64_t now) const;
+  uint64_t RateDue() const;
+  // Queues new requests, at most batch; returns true when it stopped only because of batch.
+  bool Issue(uint64_t now, uint32_t batch);
+  void Complete(const Completion& c, uint64_t now);
+  void Fail(int neg_errno, const IoSlot& slot, std::string detail);
+  void Publish();
+
+  JobSpec spec_;
+  unsigned index_;
+  std::atomic<bool>* stop_;
+  Opened opened_;
+  std::unique_ptr<IoDriver> driver_;
+  const char* engine_name_ = "none";
+  IoPattern pattern_;
+  char* buffers_ = nullptr;
+  size_t buffer_stride_ = 0;
+  std::vector<IoSlot> slots_;
+  std::vector<IoSlot*> free_;
+  std::vector<IoSlot*> fresh_;  // queued this round, stamped just before submit
+  std::vector<Completion> done_;
+  JobStats stats_;
+
+  // Loop state (job thread only).
+  uint32_t in_flight_ = 0;
+  bool draining_ = false;
+  bool sync_in_flight_ = false;
+  SyncKind sync_pending_ = SyncKind::kNone;
+  uint32_t writes_since_fsync_ = 0;
+  uint32_t writes_since_fdatasync_ = 0;
+  uint64_t issued_ios_ = 0;  // data requests issued while measuring
+  uint64_t issued_bytes_ = 0;
+  uint64_t rate_issued_ = 0;  // data requests issued since the start (rate_iops)
+  uint64_t limit_bytes_ = 0;  // 0: none
+  uint64_t start_ns_ = 0;
+  uint64_t ramp_end_ns_ = 0;
+  uint64_t measure_start_ = 0;  // 0 while ramping
+  uint64_t deadline_ = 0;       // 0: none
+  uint64_t rusage_user_ = 0, rusage_sys_ = 0, rusage_vcsw_ = 0, rusage_ivcsw_ = 0;
+  uint64_t done_ios_[kDataDirCount] = {0, 0, 0};
+  uint64_t done_bytes_[kDataDirCount] = {0, 0, 0};
+
+  // Published for progress() (relaxed: a live display, not an accounting).
+  std::atomic<int> phase_{static_cast<int>(JobPhase::kStarting)};
+  std::atomic<uint64_t> pub_start_{0};
+  std::atomic<uint64_t> pub_measure_start_{0};
+  std::atomic<uint64_t> pub_ios_[kDataDirCount];
+  std::atomic<uint64_t> pub_bytes_[kDataDirCount];
+};
+
+}  // namespace rawio

@@ -1,0 +1,52 @@
+// What one job measured: per direction counts, bytes and latencies, I/Os per
+// second over time, the CPU time of its thread, and the first error.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "bench/histogram.h"
+#include "bench/io_slot.h"
+#include "bench/job_spec.h"
+
+namespace rawio {
+
+struct DirStats {
+  uint64_t ios = 0;
+  uint64_t bytes = 0;
+  LatencyHistogram lat;
+  void Reset() {
+    ios = 0;
+    bytes = 0;
+    lat.Reset();
+  }
+};
+
+struct IntervalSample {
+  uint64_t ios[kDataDirCount] = {0, 0, 0};
+  uint64_t bytes[kDataDirCount] = {0, 0, 0};
+};
+
+struct JobError {
+  int neg_errno = 0;  // 0: no error
+  IoOp op = IoOp::kRead;
+  int64_t offset = -1;
+  int64_t length = -1;
+  std::string detail;  // words for what errno alone would not say
+};
+
+struct JobStats {
+  DirStats dirs[kDirCount];
+  std::vector<IntervalSample> series;  // one per second of the measured run
+  uint64_t elapsed_ns = 0;             // measured time (after ramp_time)
+  uint64_t ramp_ns = 0;                // time actually spent ramping
+  uint64_t user_ns = 0;                // CPU time of the job thread while measuring
+  uint64_t sys_ns = 0;
+  uint64_t voluntary_ctx = 0;
+  uint64_t involuntary_ctx = 0;
+  bool stopped = false;  // stopped early by stop() or by another job's error
+  JobError error;
+};
+
+}  // namespace rawio

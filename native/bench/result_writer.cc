@@ -1,0 +1,187 @@
+#include "bench/result_writer.h"
+
+#include <algorithm>
+
+#include "napi/errors.h"
+#include "util/clock.h"
+
+namespace rawio {
+
+namespace {
+
+const char* const kDirNames[kDirCount] = {"read", "write", "trim", "sync"};
+
+Napi::Number Num(Napi::Env env, uint64_t v) {
+  return Napi::Number::New(env, static_cast<double>(v));
+}
+
+Napi::Object DirToJs(Napi::Env env, const DirStats& d) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("ios", Num(env, d.ios));
+  o.Set("bytes", Num(env, d.bytes));
+  o.Set("minNs", Num(env, d.lat.Min()));
+  o.Set("maxNs", Num(env, d.lat.Max()));
+  o.Set("sumNs", Num(env, d.lat.Sum()));
+  o.Set("sumSqNs", Napi::Number::New(env, d.lat.SumSq()));
+  // Sparse: only the buckets that were hit.
+  const std::vector<uint64_t>& counts = d.lat.Counts();
+  Napi::Array index = Napi::Array::New(env);
+  Napi::Array count = Napi::Array::New(env);
+  uint32_t n = 0;
+  for (size_t i = 0; i < counts.size(); ++i) {
+    if (!counts[i]) continue;
+    index.Set(n, Napi::Number::New(env, static_cast<double>(i)));
+    count.Set(n++, Num(env, counts[i]));
+  }
+  Napi::Object hist = Napi::Object::New(env);
+  hist.Set("index", index);
+  hist.Set("count", count);
+  o.Set("hist", hist);
+  return o;
+}
+
+Napi::Object SeriesToJs(Napi::Env env, const std::vector<IntervalSample>& series) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("intervalNs", Napi::Number::New(env, 1e9));
+  for (int d = 0; d < kDataDirCount; ++d) {
+    Napi::Array ios = Napi::Array::New(env, series.size());
+    Napi::Array bytes = Napi::Array::New(env, series.size());
+    for (uint32_t i = 0; i < series.size(); ++i) {
+      ios.Set(i, Num(env, series[i].ios[d]));
+      bytes.Set(i, Num(env, series[i].bytes[d]));
+    }
+    Napi::Object dir = Napi::Object::New(env);
+    dir.Set("ios", ios);
+    dir.Set("bytes", bytes);
+    o.Set(kDirNames[d], dir);
+  }
+  return o;
+}
+
+const char* SyscallOf(IoOp op, bool is_block, const char* engine) {
+  bool uring = engine[0] == 'i';
+  switch (op) {
+    case IoOp::kRead:
+      return uring ? "io_uring read" : "pread";
+    case IoOp::kWrite:
+      return uring ? "io_uring write" : "pwrite";
+    case IoOp::kTrim:
+      return is_block ? "discard (BLKDISCARD)" : "fallocate(PUNCH_HOLE)";
+    case IoOp::kFsync:
+      return "fsync";
+    case IoOp::kFdatasync:
+      return "fdatasync";
+  }
+  return "io";
+}
+
+const char* PhaseName(JobPhase p) {
+  switch (p) {
+    case JobPhase::kStarting:
+      return "starting";
+    case JobPhase::kRamp:
+      return "ramp";
+    case JobPhase::kRunning:
+      return "running";
+    case JobPhase::kDraining:
+      return "stopping";
+    case JobPhase::kDone:
+      return "done";
+  }
+  return "unknown";
+}
+
+}  // namespace
+
+Napi::Object ProgressToJs(Napi::Env env, const BenchRun& run) {
+  uint64_t ios[kDataDirCount] = {0, 0, 0};
+  uint64_t bytes[kDataDirCount] = {0, 0, 0};
+  uint64_t start = 0, measure = 0;
+  int least = static_cast<int>(JobPhase::kDone), most = 0;
+  for (const auto& job : run.Jobs()) {
+    JobProgress p = job->Progress();
+    for (int d = 0; d < kDataDirCount; ++d) {
+      ios[d] += p.ios[d];
+      bytes[d] += p.bytes[d];
+    }
+    if (p.start_ns && (!start || p.start_ns < start)) start = p.start_ns;
+    if (p.measure_start_ns && (!measure || p.measure_start_ns < measure))
+      measure = p.measure_start_ns;
+    least = std::min(least, static_cast<int>(p.phase));
+    most = std::max(most, static_cast<int>(p.phase));
+  }
+  // Overall phase: done when all are; stopping as soon as one drains; else the earliest.
+  JobPhase phase = static_cast<JobPhase>(least);
+  if (least != static_cast<int>(JobPhase::kDone) && most >= static_cast<int>(JobPhase::kDraining))
+    phase = JobPhase::kDraining;
+  uint64_t now = NowNs();
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("phase", PhaseName(phase));
+  o.Set("nowNs", Num(env, now));
+  o.Set("elapsedNs", Num(env, start ? now - start : 0));
+  o.Set("measuredNs", Num(env, measure ? now - measure : 0));
+  o.Set("jobs", Num(env, run.Jobs().size()));
+  for (int d = 0; d < kDataDirCount; ++d) {
+    Napi::Object dir = Napi::Object::New(env);
+    dir.Set("ios", Num(env, ios[d]));
+    dir.Set("bytes", Num(env, bytes[d]));
+    o.Set(kDirNames[d], dir);
+  }
+  return o;
+}
+
+Napi::Object ResultToJs(Napi::Env env, const BenchRun& run) {
+  Napi::Array jobs = Napi::Array::New(env, run.Jobs().size());
+  bool stopped = false;
+  for (uint32_t i = 0; i < run.Jobs().size(); ++i) {
+    const JobRunner& job = *run.Jobs()[i];
+    const JobStats& s = job.Stats();
+    Napi::Object j = Napi::Object::New(env);
+    j.Set("index", Num(env, i));
+    j.Set("elapsedNs", Num(env, s.elapsed_ns));
+    j.Set("rampNs", Num(env, s.ramp_ns));
+    j.Set("usrNs", Num(env, s.user_ns));
+    j.Set("sysNs", Num(env, s.sys_ns));
+    j.Set("ctxVoluntary", Num(env, s.voluntary_ctx));
+    j.Set("ctxInvoluntary", Num(env, s.involuntary_ctx));
+    j.Set("stopped", Napi::Boolean::New(env, s.stopped));
+    j.Set("failed", Napi::Boolean::New(env, s.error.neg_errno != 0));
+    for (int d = 0; d < kDirCount; ++d) j.Set(kDirNames[d], DirToJs(env, s.dirs[d]));
+    j.Set("series", SeriesToJs(env, s.series));
+    jobs.Set(i, j);
+    stopped = stopped || s.stopped;
+  }
+  Napi::Object o = Napi::Object::New(env);
+  const auto& first = run.Jobs().front();
+  o.Set("engine", first->EngineName());
+  o.Set("kind", first->IsBlock() ? "block" : "file");
+  o.Set("stopped", Napi::Boolean::New(env, stopped || run.StopRequested()));
+  o.Set("jobs", jobs);
+  return o;
+}
+
+Napi::Value FirstErrorToJs(Napi::Env env, const BenchRun& run) {
+  for (const auto& job : run.Jobs()) {
+    const JobError& e = job->Stats().error;
+    if (!e.neg_errno) continue;
+    ErrorSite site;
+    site.syscall = SyscallOf(e.op, job->IsBlock(), job->EngineName());
+    site.offset = e.offset;
+    site.length = e.length;
+    site.path = run.Spec().path;
+    site.detail = e.detail;
+    return MakeIoError(env, e.neg_errno, site);
+  }
+  return Napi::Value();
+}
+
+Napi::Object HistogramLayoutToJs(Napi::Env env) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("subBits", Napi::Number::New(env, LatencyHistogram::kSubBits));
+  o.Set("linear", Num(env, LatencyHistogram::kLinear));
+  o.Set("maxExp", Napi::Number::New(env, LatencyHistogram::kMaxExp));
+  o.Set("buckets", Napi::Number::New(env, LatencyHistogram::kBuckets));
+  return o;
+}
+
+}  // namespace rawio

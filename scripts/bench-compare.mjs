@@ -1,0 +1,265 @@
+#!/usr/bin/env node
+// rawio bench vs fio: the jobs of issue 4, the same job through both tools on the same target in
+// one run, alternating (rawio, fio, rawio, fio, ...), then the median ratio rawio/fio of IOPS (or
+// bandwidth) and the p50/p99 of the submit-to-completion latency (fio's lat_ns, with
+// lat_percentiles=1). Targets: a 1 GiB ext4 file of real data under /var/tmp (O_DIRECT), a loop
+// device with --direct-io=on over that file, and a loop device over a 1 GiB file in /dev/shm.
+// It creates, and always removes, its own files and loop devices; it touches no other disk.
+// Finally: the peak RSS of a bench at iodepth 128, bs 1M against `node -e 0`.
+//
+//   node scripts/bench-compare.mjs [--quick] [--seconds N] [--rounds N] [--targets file,loop-dio,loop-shm]
+//                                  [--jobs SUBSTRING] [--size-mib N] [--dir DIR]
+// Needs dist/ (npx tsc -p tsconfig.build.json) and fio; loop targets need root.
+import { execFileSync, spawnSync } from 'node:child_process'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..')
+const cli = join(root, 'dist/lib/bench/cli.js')
+const args = process.argv.slice(2)
+const opt = (name, def) => {
+  const i = args.indexOf(`--${name}`)
+  return i >= 0 ? args[i + 1] : def
+}
+const quick = args.includes('--quick')
+const seconds = Number(opt('seconds', quick ? '2' : '3'))
+const rounds = Number(opt('rounds', quick ? '1' : '3'))
+const sizeMiB = Number(opt('size-mib', '1024'))
+const wantTargets = opt('targets', 'file,loop-dio,loop-shm').split(',')
+const jobFilter = opt('jobs', '')
+
+// The issue's table. `fio` lists the fio engines each rawio run is compared against.
+const jobs = [
+  {
+    name: '4k randread qd1',
+    rw: 'randread',
+    bs: '4k',
+    iodepth: 1,
+    fio: ['io_uring', 'psync'],
+    metric: 'iops',
+  },
+  { name: '4k randread qd32', rw: 'randread', bs: '4k', iodepth: 32, fio: ['io_uring'], metric: 'iops' },
+  {
+    name: '4k randwrite qd1 fua',
+    rw: 'randwrite',
+    bs: '4k',
+    iodepth: 1,
+    fua: true,
+    fio: ['io_uring'],
+    metric: 'iops',
+  },
+  { name: '1m read qd8', rw: 'read', bs: '1m', iodepth: 8, fio: ['io_uring'], metric: 'bw' },
+  { name: '1m write qd8', rw: 'write', bs: '1m', iodepth: 8, fio: ['io_uring'], metric: 'bw' },
+  {
+    name: '4k randread qd32 x2 jobs',
+    rw: 'randread',
+    bs: '4k',
+    iodepth: 32,
+    numjobs: 2,
+    fio: ['io_uring'],
+    metric: 'iops',
+  },
+].filter((j) => j.name.includes(jobFilter))
+
+const cleanups = []
+function cleanup() {
+  for (const f of cleanups.splice(0).reverse()) {
+    try {
+      f()
+    } catch (e) {
+      console.error(`bench-compare: cleanup: ${e.message}`)
+    }
+  }
+}
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(sig, () => {
+    cleanup()
+    process.exit(130)
+  })
+}
+
+function makeFile(dir, name) {
+  const path = join(dir, name)
+  // Real data, written out (not fallocated, not a hole).
+  execFileSync('dd', [
+    'if=/dev/urandom',
+    `of=${path}`,
+    'bs=1M',
+    `count=${sizeMiB}`,
+    'status=none',
+    'conv=fsync',
+  ])
+  return path
+}
+
+function attachLoop(file, directIo) {
+  const dev = execFileSync('losetup', ['-f', '--show', `--direct-io=${directIo ? 'on' : 'off'}`, file])
+    .toString()
+    .trim()
+  if (!/^\/dev\/loop\d+$/.test(dev)) throw new Error(`losetup returned '${dev}'`)
+  cleanups.push(() => execFileSync('losetup', ['-d', dev]))
+  return dev
+}
+
+const dirOf = (j) => (j.rw.includes('write') ? 'write' : 'read')
+
+function rawio(target, j) {
+  const a = [
+    cli,
+    `--rw=${j.rw}`,
+    `--bs=${j.bs}`,
+    `--iodepth=${j.iodepth}`,
+    `--numjobs=${j.numjobs ?? 1}`,
+    '--direct=1',
+  ]
+  a.push(`--runtime=${seconds}s`, '--time_based', '--output-format=json', '-q', target)
+  if (j.fua) a.push('--fua')
+  const r = spawnSync(process.execPath, a, { encoding: 'utf8' })
+  if (r.status !== 0) throw new Error(`rawio bench failed (${r.status}): ${r.stderr}`)
+  const res = JSON.parse(r.stdout)
+  const d = res[dirOf(j)]
+  const p = (x) => d.lat.percentiles.find((q) => q.p === x).ns
+  return {
+    iops: d.iops,
+    bw: d.bytesPerSec,
+    p50: p(50),
+    p99: p(99),
+    cpu: res.cpu.usrPercent + res.cpu.sysPercent,
+  }
+}
+
+function fio(target, j, engine) {
+  const a = ['--name=cmp', `--filename=${target}`, `--rw=${j.rw}`, `--bs=${j.bs}`, `--iodepth=${j.iodepth}`]
+  a.push(`--numjobs=${j.numjobs ?? 1}`, '--group_reporting', '--direct=1', `--ioengine=${engine}`)
+  a.push(`--runtime=${seconds}`, '--time_based', '--lat_percentiles=1', '--output-format=json')
+  if (j.fua) a.push('--sync=dsync')
+  const r = spawnSync('fio', a, { encoding: 'utf8' })
+  if (r.status !== 0) throw new Error(`fio failed (${r.status}): ${r.stderr}`)
+  const out = JSON.parse(r.stdout.slice(r.stdout.indexOf('{')))
+  const job = out.jobs[0]
+  const d = job[dirOf(j)]
+  const p = (x) => d.lat_ns.percentile[x.toFixed(6)]
+  return { iops: d.iops, bw: d.bw_bytes, p50: p(50), p99: p(99), cpu: job.usr_cpu + job.sys_cpu }
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b)
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
+}
+const fmtRate = (v, metric) =>
+  metric === 'bw' ? `${(v / 2 ** 20).toFixed(0)}MiB/s` : `${(v / 1000).toFixed(1)}k`
+const us = (ns) => (ns / 1000).toFixed(1)
+
+function compare(targetName, target, j) {
+  const runs = { rawio: [], ...Object.fromEntries(j.fio.map((e) => [e, []])) }
+  for (let i = 0; i < rounds; i++) {
+    runs.rawio.push(rawio(target, j))
+    for (const e of j.fio) runs[e].push(fio(target, j, e))
+  }
+  const m = (list, k) => median(list.map((x) => x[k]))
+  const rows = []
+  for (const e of j.fio) {
+    const mine = m(runs.rawio, j.metric)
+    const theirs = m(runs[e], j.metric)
+    rows.push({
+      target: targetName,
+      job: j.name,
+      fio: e,
+      rawio: fmtRate(mine, j.metric),
+      fioValue: fmtRate(theirs, j.metric),
+      ratio: mine / theirs,
+      p50: `${us(m(runs.rawio, 'p50'))}/${us(m(runs[e], 'p50'))}`,
+      p99: `${us(m(runs.rawio, 'p99'))}/${us(m(runs[e], 'p99'))}`,
+      cpu: `${m(runs.rawio, 'cpu').toFixed(0)}/${m(runs[e], 'cpu').toFixed(0)}`,
+    })
+  }
+  return rows
+}
+
+function printRow(r) {
+  console.log(
+    `${r.target.padEnd(9)} ${r.job.padEnd(25)} ${r.fio.padEnd(8)} ${r.rawio.padStart(10)} ${r.fioValue.padStart(10)} ${r.ratio
+      .toFixed(2)
+      .padStart(6)}  ${r.p50.padStart(15)}  ${r.p99.padStart(15)}  ${r.cpu.padStart(8)}`,
+  )
+}
+
+function peakRss(target) {
+  const script = `require(${JSON.stringify(cli)}).runBenchCli(process.argv.slice(1)).then((s) => {
+    process.stderr.write('RSS ' + process.resourceUsage().maxRSS + '\\n'); process.exitCode = s })`
+  const bench = spawnSync(
+    process.execPath,
+    [
+      '-e',
+      script,
+      '--',
+      '--rw=read',
+      '--bs=1m',
+      '--iodepth=128',
+      '--direct=1',
+      '--runtime=2s',
+      '--time_based',
+      '-q',
+      target,
+    ],
+    { encoding: 'utf8' },
+  )
+  const base = spawnSync(
+    process.execPath,
+    ['-e', "process.stderr.write('RSS ' + process.resourceUsage().maxRSS + '\\n')"],
+    {
+      encoding: 'utf8',
+    },
+  )
+  const kb = (r) => Number(/RSS (\d+)/.exec(r.stderr)?.[1] ?? Number.NaN)
+  if (bench.status !== 0) throw new Error(`rss bench failed: ${bench.stderr}`)
+  return { bench: kb(bench) / 1024, base: kb(base) / 1024 }
+}
+
+function main() {
+  if (!existsSync(cli))
+    throw new Error('build first: npx tsc -p tsconfig.build.json (needs dist/lib/bench/cli.js)')
+  if (spawnSync('fio', ['--version']).status !== 0) throw new Error('fio is not installed')
+  const root = process.getuid?.() === 0
+  const dir = mkdtempSync(join(opt('dir', '/var/tmp'), 'rawio-bench-'))
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }))
+  const t0 = Date.now()
+  const file = makeFile(dir, 'data.img')
+  const targets = []
+  if (wantTargets.includes('file')) targets.push(['file', file])
+  if (!root && wantTargets.some((t) => t.startsWith('loop')))
+    console.error('bench-compare: not root: loop targets skipped')
+  if (root && wantTargets.includes('loop-dio')) targets.push(['loop-dio', attachLoop(file, true)])
+  if (root && wantTargets.includes('loop-shm')) {
+    const shm = mkdtempSync('/dev/shm/rawio-bench-')
+    cleanups.push(() => rmSync(shm, { recursive: true, force: true }))
+    targets.push(['loop-shm', attachLoop(makeFile(shm, 'shm.img'), false)])
+  }
+  console.log(
+    `rawio bench vs fio ${spawnSync('fio', ['--version'], { encoding: 'utf8' }).stdout.trim()}: ${seconds}s per run, ` +
+      `${rounds} alternation(s), O_DIRECT, median of runs; p50/p99 and cpu% are rawio/fio`,
+  )
+  console.log(
+    `${'target'.padEnd(9)} ${'job'.padEnd(25)} ${'fio eng'.padEnd(8)} ${'rawio'.padStart(10)} ${'fio'.padStart(10)} ${'ratio'.padStart(
+      6,
+    )}  ${'p50 us'.padStart(15)}  ${'p99 us'.padStart(15)}  ${'cpu%'.padStart(8)}`,
+  )
+  for (const [name, target] of targets)
+    for (const j of jobs) for (const row of compare(name, target, j)) printRow(row)
+  const rss = peakRss(targets[targets.length - 1][1])
+  console.log(
+    `peak RSS, bench --bs=1m --iodepth=128: ${rss.bench.toFixed(0)} MiB; node -e 0: ${rss.base.toFixed(0)} MiB; ` +
+      `difference ${(rss.bench - rss.base).toFixed(0)} MiB (budget 160 MiB)`,
+  )
+  console.log(`total ${((Date.now() - t0) / 1000).toFixed(0)}s`)
+}
+
+try {
+  main()
+} catch (e) {
+  console.error(`bench-compare: ${e.message}`)
+  process.exitCode = 1
+} finally {
+  cleanup()
+}
