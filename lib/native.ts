@@ -87,16 +87,22 @@ export interface Binding {
 }
 
 /** The package root: lib/ under vitest, dist/lib/ once compiled. */
-export const packageRoot = [resolve(__dirname, '..'), resolve(__dirname, '../..')].find((d) =>
-  existsSync(join(d, 'binding.gyp')),
-) as string
+export const packageRoot =
+  [resolve(__dirname, '..'), resolve(__dirname, '../..'), process.cwd()].find((d) =>
+    existsSync(join(d, 'binding.gyp')),
+  ) ?? process.cwd()
 
 function load(): Binding {
   try {
     const override = process.env.RAWIO_ADDON // e.g. the ASan build of scripts/sanitize.sh
+    // The usual case, a local build, is loaded directly: node-gyp-build's directory scan
+    // (prebuilds/ for a matching platform tag) costs start-up time that `rawio -c` feels.
+    const local = join(packageRoot, 'build', 'Release', 'rawio.node')
     const binding = override
       ? (require(resolve(override)) as Binding)
-      : (require('node-gyp-build') as (dir: string) => Binding)(packageRoot)
+      : existsSync(local)
+        ? (require(local) as Binding)
+        : (require('node-gyp-build') as (dir: string) => Binding)(packageRoot)
     binding.setErrorClass(IoError)
     setStrerror(binding.strerror)
     return binding

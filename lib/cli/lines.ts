@@ -30,9 +30,10 @@ export class LineReader {
     })
   }
 
-  /** fgets(): a line without its newline, or null at end of input. */
-  async next(): Promise<string | null> {
+  /** fgets(): a line without its newline, or null at end of input (or once `stop` is aborted). */
+  async next(stop?: AbortSignal): Promise<string | null> {
     for (;;) {
+      if (stop?.aborted) return null
       const nl = this.buf.indexOf('\n')
       if (nl >= 0 && nl < MAXREADLINESZ - 1) {
         const line = this.buf.slice(0, nl)
@@ -52,6 +53,7 @@ export class LineReader {
       }
       await new Promise<void>((resolve) => {
         this.wake = resolve
+        stop?.addEventListener('abort', () => resolve(), { once: true })
         this.input.resume()
       })
       this.wake = null
@@ -59,18 +61,19 @@ export class LineReader {
   }
 }
 
-/** qemu-io's command_loop without -c: returns whether any command failed. */
+/** qemu-io's command_loop without -c: returns whether any command failed. `stop` ends it early. */
 export async function runLines(
   session: Session,
   input: NodeJS.ReadableStream,
   sink: Sink,
   prompt: boolean,
+  stop?: AbortSignal,
 ): Promise<boolean> {
   const reader = new LineReader(input)
   let failed = false
-  while (!session.quit) {
+  while (!session.quit && !stop?.aborted) {
     if (prompt) sink.out(`${PROGRAM}> `)
-    const line = await reader.next()
+    const line = await reader.next(stop)
     if (line === null) break
     const r = await session.run(line)
     if (!r.ok) failed = true

@@ -4,6 +4,7 @@
 import { Session } from '../commands/session'
 import { CommandStop, type Line, PROGRAM } from '../commands/spec'
 import { processSink, Reporter, type Sink } from '../report'
+import { type Interrupt, installInterrupt } from '../safety/interrupt'
 import { type CliConfig, parseCli } from './options'
 import { usageText, versionText } from './usage'
 
@@ -59,6 +60,7 @@ async function run(cfg: CliConfig, sink: Sink, io: MainIo): Promise<number> {
     misalign: cfg.misalign,
     engine: cfg.engine,
     align: cfg.align,
+    force: cfg.force,
     raise: io.raise,
     onAsyncOutput: shell ? () => shell.redrawPrompt() : undefined,
   })
@@ -80,24 +82,54 @@ async function run(cfg: CliConfig, sink: Sink, io: MainIo): Promise<number> {
     }
   }
   let failed = false
+  const interrupt = installStop(session, sink, shell !== null)
+  const stop = interrupt.abortSignal
+  let signalled: number | null = null
   try {
     if (cfg.commands.length > 0) {
       for (const line of cfg.commands) {
-        if (session.quit) break
+        if (session.quit || interrupt.stopped) break
         const r = await session.run(line)
         if (!r.ok) failed = true
       }
     } else if (shell) {
-      failed = await shell.runShell(session, stdin, sink)
+      failed = await shell.runShell(session, stdin, sink, stop)
     } else {
       const { runLines } = await import('./lines')
-      failed = await runLines(session, stdin, sink, !cfg.json)
+      failed = await runLines(session, stdin, sink, !cfg.json, stop)
     }
   } finally {
     // qemu-io drains every request before it exits, printing their reports.
     await session.close()
+    await interrupt.settled
+    signalled = interrupt.exitCode
+    // The status is returned; leave process.exitCode to the caller (bin/rawio.js exits with it).
+    interrupt.reset()
+    interrupt.dispose()
   }
-  return failed ? 1 : 0
+  if (signalled !== null) return signalled
+  return failed || session.asyncFailed ? 1 : 0
+}
+
+/**
+ * SIGINT and SIGTERM while commands run: finish the command running and the requests in flight
+ * (their reports print), run nothing more, and end with 130/143. A second signal exits at once. The
+ * shell keeps readline's Ctrl-C (it cancels the line or a sleep) and takes SIGTERM only.
+ */
+function installStop(session: Session, sink: Sink, interactive: boolean): Interrupt {
+  const interrupt = installInterrupt({
+    signals: interactive ? ['SIGTERM'] : ['SIGINT', 'SIGTERM'],
+    notice: interactive
+      ? undefined
+      : `${PROGRAM}: interrupted; waiting for the requests in flight (Ctrl-C again to force)`,
+    stderr: { write: (text) => sink.err(text) },
+    exitAfterStop: false,
+  })
+  interrupt.onStop(async () => {
+    session.interrupt()
+    await session.drainAio()
+  })
+  return interrupt
 }
 
 /** Like qemu-io (SIGPIPE ignored, printf failing quietly), output to a closed pipe is dropped. */

@@ -29,6 +29,7 @@ type OptionKey =
   | 'align'
   | 'json'
   | 'engine'
+  | 'force'
 
 /** qemu-io's sopt. */
 export const SHORT_OPTIONS = 'hVc:d:f:rsnCmki:t:T:U'
@@ -55,6 +56,9 @@ export const LONG_OPTIONS: readonly LongOption[] = [
   { name: 'align', hasArg: true, key: 'align' },
   { name: 'json', hasArg: false, key: 'json' },
   { name: 'engine', hasArg: true, key: 'engine' },
+  // Long only, so that it cannot take a letter of qemu-io's. (In qemu-io `--force` abbreviates
+  // `--force-share`; in rawio it is this option, and `--force-s` abbreviates -U.)
+  { name: 'force', hasArg: false, key: 'force' },
 ]
 
 export interface CliConfig {
@@ -65,6 +69,8 @@ export interface CliConfig {
   align: AlignMode
   engine: EngineChoice
   json: boolean
+  /** --force: write to block devices despite what the interlock lets it override. */
+  force: boolean
   imageOpts: boolean
   snapshot: boolean
 }
@@ -121,6 +127,7 @@ const HANDLERS: Record<OptionKey, Handler> = {
     }
     cfg.engine = v
   }),
+  force: does((cfg) => (cfg.force = true)),
 }
 
 /** Parses rawio's arguments (without the program name). */
@@ -133,6 +140,7 @@ export function parseCli(args: readonly string[]): CliParse {
     align: 'auto',
     engine: 'auto',
     json: false,
+    force: false,
     imageOpts: false,
     snapshot: false,
   }

@@ -69,8 +69,16 @@ export function redrawPrompt(): void {
   }
 }
 
-/** Runs the shell until quit or Ctrl-D; resolves with whether any command failed. */
-export function runShell(session: Session, input: NodeJS.ReadableStream, _sink: Sink): Promise<boolean> {
+/**
+ * Runs the shell until quit, Ctrl-D or `stop` (SIGTERM: after the command running, if any);
+ * resolves with whether any command failed.
+ */
+export function runShell(
+  session: Session,
+  input: NodeJS.ReadableStream,
+  _sink: Sink,
+  stop?: AbortSignal,
+): Promise<boolean> {
   const rl = readline.createInterface({
     input,
     output: process.stdout,
@@ -103,12 +111,12 @@ export function runShell(session: Session, input: NodeJS.ReadableStream, _sink: 
     }
     const drain = async () => {
       running = true
-      while (queue.length > 0 && !session.quit) {
+      while (queue.length > 0 && !session.quit && !stop?.aborted) {
         const r = await session.run(queue.shift()!)
         if (!r.ok) failed = true
       }
       running = false
-      if (session.quit) {
+      if (session.quit || stop?.aborted) {
         closed = true
         rl.close()
         return finish()
@@ -131,6 +139,17 @@ export function runShell(session: Session, input: NodeJS.ReadableStream, _sink: 
       process.stdout.write('^C\n')
       if (!running) prompt()
     })
+    stop?.addEventListener(
+      'abort',
+      () => {
+        if (running || closed) return
+        closed = true
+        rl.close()
+        process.stdout.write('\n')
+        finish()
+      },
+      { once: true },
+    )
     rl.on('close', () => {
       if (closed) return
       closed = true

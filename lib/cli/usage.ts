@@ -35,6 +35,8 @@ rawio's own options:
                        or strict (send them as given)
       --engine=ENGINE  I/O engine: auto, io_uring or threads
       --json           print one JSON object per command result on stdout
+      --force          write to a block device despite a signature or another
+                       holder (never when mounted or active swap)
 
 See '${prog} -c help' for information on available commands,
 and docs/cli.md for how rawio differs from qemu-io.

@@ -1,13 +1,14 @@
 // aio_read, aio_write, aio_flush: the request is submitted and the command returns at once; the report
 // is printed when the request completes (during a later command, at aio_flush, or at the prompt).
-// Like qemu-io, a failed or mismatching aio request never counts toward the exit status.
+// Like qemu-io, a failed or mismatching aio request never counts toward the exit status; a write the
+// interlock refused is the exception (it is a refusal, not an I/O outcome).
 
 import { IoError } from '../errors'
-import type { Reporter } from '../report'
+import { isInterlockFailure as isInterlockError } from '../safety/hooks'
 import { checkRequest, deviceOf, firstMismatch, type IoOutcome, now, reportIo, strerror } from './io'
 import { iovecBuffers, parseIovec } from './iovec'
 import { growFor, readParts } from './sectors'
-import { byte, CommandStop, defineCommand, flag, num, option } from './spec'
+import { byte, CommandStop, defineCommand, type ExecContext, flag, num, option } from './spec'
 
 const AIO_READ_HELP = `
  asynchronously reads a range of bytes from the given offset
@@ -60,8 +61,22 @@ const invalid = (what: 'read' | 'write') =>
     throw new CommandStop([{ stream: 'out', text: `injecting invalid ${what} request` }], { failed: false })
   })
 
-/** A completed aio request's failure line (stdout in qemu-io; never counted as a failure). */
-function reportAioFailure(out: Reporter, command: string, prefix: string, error: unknown): void {
+/**
+ * A completed aio request's failure line (stdout in qemu-io; never counted as a failure), except a
+ * write the interlock refused: its one line on stderr, and it counts (exit status 1).
+ */
+function reportAioFailure(
+  { session, out }: ExecContext,
+  command: string,
+  prefix: string,
+  error: unknown,
+): void {
+  if (isInterlockError(error)) {
+    out.error(error.message)
+    out.result({ command, ok: false, code: error.code, error: error.message })
+    session.recordAsyncFailure()
+    return
+  }
   const why =
     error instanceof IoError ? strerror(error) : error instanceof Error ? error.message : String(error)
   out.info(`${prefix}: ${why}`)
@@ -82,7 +97,8 @@ export const aioRead = defineCommand({
     const sizes = parseIovec(operands.slice(1), ctx)
     return { offset, sizes, pattern: opts.P, csv: !!opts.C, quiet: !!opts.q, dump: !!opts.v }
   },
-  async execute({ session, out }, req) {
+  async execute(ctx, req) {
+    const { session, out } = ctx
     const dev = deviceOf(session)
     const { whole, parts } = iovecBuffers(session, req.sizes, 0xab)
     const t0 = now()
@@ -94,7 +110,7 @@ export const aioRead = defineCommand({
     session.trackAio({
       promise,
       settle(r) {
-        if (!r.ok) return reportAioFailure(out, 'aio_read', 'readv failed', r.error)
+        if (!r.ok) return reportAioFailure(ctx, 'aio_read', 'readv failed', r.error)
         const mismatch =
           req.pattern !== undefined && firstMismatch(whole, req.pattern) >= 0
             ? `Pattern verification failed at offset ${req.offset}, ${whole.length} bytes`
@@ -149,7 +165,8 @@ export const aioWrite = defineCommand({
       quiet: !!opts.q,
     }
   },
-  async execute({ session, out }, req) {
+  async execute(ctx, req) {
+    const { session, out } = ctx
     const dev = deviceOf(session)
     let size: number
     let promise: Promise<number>
@@ -178,7 +195,7 @@ export const aioWrite = defineCommand({
     session.trackAio({
       promise,
       settle(r) {
-        if (!r.ok) return reportAioFailure(out, 'aio_write', 'aio_write failed', r.error)
+        if (!r.ok) return reportAioFailure(ctx, 'aio_write', 'aio_write failed', r.error)
         reportIo(
           {
             command: 'aio_write',

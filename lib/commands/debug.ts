@@ -1,9 +1,43 @@
-// break, remove_break, resume and wait_break. They belong to fault injection (qemu's blkdebug), which
-// rawio does not have yet: on a raw image qemu-io answers ENOTSUP, and so does rawio, with qemu's
-// texts. wait_break, which hangs forever in qemu-io on a raw image, fails at once instead.
-import { defineCommand, failOut } from './spec'
+// break, remove_break, resume and wait_break: qemu's blkdebug request breakpoints. On a target opened
+// as blkdebug:CONFIG:PATH they are lib/blkdebug's handlers, with qemu's texts. On any other target
+// qemu-io answers ENOTSUP, and so does rawio, with qemu's texts; wait_break, which hangs forever in
+// qemu-io on a raw image, fails at once there instead.
+import type { blkdebugCommands } from '../blkdebug'
+import { deviceOf } from './io'
+import { CommandStop, defineCommand, type ExecContext, failOut, type Line } from './spec'
 
 const NOT_SUPPORTED = 'Operation not supported'
+
+type DebugCommand = keyof typeof blkdebugCommands
+
+/**
+ * Runs lib/blkdebug's handler for the open image, printing its lines (stdout, as qemu-io); without
+ * a blkdebug layer on the image, fails with `unsupported` (ENOTSUP). lib/blkdebug is loaded here,
+ * only when one of these commands runs.
+ */
+async function debugCommand(
+  { session, out }: ExecContext,
+  name: DebugCommand,
+  args: string[],
+  unsupported: string,
+): Promise<null> {
+  const dev = deviceOf(session)
+  let bd: typeof import('../blkdebug') | null
+  try {
+    bd = await import('../blkdebug')
+  } catch {
+    bd = null // a build without fault injection: no image can have the layer
+  }
+  if (!bd?.blkdebugOf(dev)) throw failOut(unsupported, 'ENOTSUP')
+  const r = await bd.blkdebugCommands[name](dev, args)
+  if (!r.ok) {
+    const lines = r.lines.map((text): Line => ({ stream: 'out', text }))
+    throw new CommandStop(lines, { code: r.error ?? 'EINVAL' })
+  }
+  for (const line of r.lines) out.info(line)
+  out.result({ command: name, ok: true })
+  return null
+}
 
 export const breakCmd = defineCommand({
   name: 'break',
@@ -12,9 +46,8 @@ export const breakCmd = defineCommand({
   args: 'event tag',
   oneline: 'sets a breakpoint on event and tags the stopped request as tag',
   parse: ({ operands }) => ({ event: operands[0], tag: operands[1] }),
-  async execute() {
-    throw failOut(`Could not set breakpoint: ${NOT_SUPPORTED}`, 'ENOTSUP')
-  },
+  execute: (ctx, req) =>
+    debugCommand(ctx, 'break', [req.event, req.tag], `Could not set breakpoint: ${NOT_SUPPORTED}`),
 })
 
 export const removeBreak = defineCommand({
@@ -24,9 +57,8 @@ export const removeBreak = defineCommand({
   args: 'tag',
   oneline: 'remove a breakpoint by tag',
   parse: ({ operands }) => ({ tag: operands[0] }),
-  async execute(_ctx, req) {
-    throw failOut(`Could not remove breakpoint ${req.tag}: ${NOT_SUPPORTED}`, 'ENOTSUP')
-  },
+  execute: (ctx, req) =>
+    debugCommand(ctx, 'remove_break', [req.tag], `Could not remove breakpoint ${req.tag}: ${NOT_SUPPORTED}`),
 })
 
 export const resume = defineCommand({
@@ -36,9 +68,7 @@ export const resume = defineCommand({
   args: 'tag',
   oneline: 'resumes the request tagged as tag',
   parse: ({ operands }) => ({ tag: operands[0] }),
-  async execute() {
-    throw failOut(`Could not resume request: ${NOT_SUPPORTED}`, 'ENOTSUP')
-  },
+  execute: (ctx, req) => debugCommand(ctx, 'resume', [req.tag], `Could not resume request: ${NOT_SUPPORTED}`),
 })
 
 export const waitBreak = defineCommand({
@@ -48,10 +78,11 @@ export const waitBreak = defineCommand({
   args: 'tag',
   oneline: 'waits for the suspension of a request',
   parse: ({ operands }) => ({ tag: operands[0] }),
-  async execute(_ctx, req) {
-    throw failOut(
+  execute: (ctx, req) =>
+    debugCommand(
+      ctx,
+      'wait_break',
+      [req.tag],
       `Could not wait for breakpoint ${req.tag}: ${NOT_SUPPORTED} (no fault injection on this image)`,
-      'ENOTSUP',
-    )
-  },
+    ),
 })

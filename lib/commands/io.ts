@@ -3,7 +3,8 @@ import type { Device } from '../device'
 import { IoError, ioError } from '../errors'
 import { binding } from '../native'
 import type { Reporter } from '../report'
-import { type CommandStop, failOut } from './spec'
+import { isInterlockFailure as isInterlockError } from '../safety/hooks'
+import { type CommandStop, failErr, failOut } from './spec'
 import type { SessionState } from './state'
 
 /** BDRV_REQUEST_MAX_BYTES: the largest single request qemu's block layer takes. */
@@ -22,8 +23,12 @@ export function strerror(e: IoError): string {
   }
 }
 
-/** `<prefix>: <strerror>` on stdout, the way the I/O commands report a failed request. */
+/**
+ * `<prefix>: <strerror>` on stdout, the way the I/O commands report a failed request; a write the
+ * interlock refused is its own one line on stderr (`rawio: /dev/sdb contains ...; refusing to write`).
+ */
 export function ioFailure(prefix: string, e: unknown): CommandStop {
+  if (isInterlockError(e)) return failErr(e.message, e.code)
   if (!(e instanceof IoError)) throw e
   return failOut(`${prefix}: ${strerror(e)}`, e.code)
 }

@@ -2,7 +2,7 @@
 // ("can't open device X: ..."), then rawio's image lock.
 import { statSync } from 'node:fs'
 import { type CacheMode, cacheModes } from '../cache-modes'
-import { type AlignMode, Device, type EngineChoice } from '../device'
+import { type AlignMode, Device, type DeviceHooks, type EngineChoice } from '../device'
 import { IoError } from '../errors'
 import { parseAioMode, parseBool, parseDiscardMode, QEMU_FORMATS, RAWIO_FORMATS } from './image-options'
 import { strerror } from './io'
@@ -12,6 +12,8 @@ import type { ImageOptions } from './state'
 export interface DeviceEnv {
   engine: EngineChoice
   align: AlignMode
+  /** What sits in the request path or guards it: the write interlock, fault injection. */
+  hooks?: DeviceHooks
 }
 
 const cantOpen = (path: string | null, why: string, code = 'EINVAL'): CommandStop =>
@@ -87,7 +89,13 @@ export async function openDevice(path: string, opts: ImageOptions, env: DeviceEn
         : env.engine
   let dev: Device
   try {
-    dev = await Device.open(path, { readOnly: opts.readOnly, cache: opts.cache, engine, align: env.align })
+    dev = await Device.open(path, {
+      readOnly: opts.readOnly,
+      cache: opts.cache,
+      engine,
+      align: env.align,
+      hooks: env.hooks,
+    })
   } catch (e) {
     if (e instanceof IoError) throw cantOpen(path, `Could not open '${path}': ${strerror(e)}`, e.code)
     throw cantOpen(path, e instanceof Error ? e.message : String(e), 'ERR_RAWIO_OPEN')

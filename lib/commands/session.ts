@@ -1,13 +1,15 @@
 // A session: the open image (or none), how it was opened, the aio requests in flight and the one
 // reporter. run(line) is qemuio_command(): split, find, check, parse, execute, report.
-import type { AlignMode, CacheMode, Device, EngineChoice } from '../device'
+import type { AlignMode, CacheMode, Device, DeviceHooks, EngineChoice } from '../device'
 import { processSink, Reporter } from '../report'
+import { combineHooks, isInterlockFailure as isInterlockError, lazyInterlockHooks } from '../safety/hooks'
+import type { InterlockOptions } from '../safety/interlock'
 import { AioQueue } from './aio-queue'
 import type { IoOutcome } from './io'
 import { openDevice, relock } from './open-image'
 import { breakline, parseArgs } from './parse'
 import { raiseSignal, SURVIVED } from './signals'
-import { arityError, type Command, CommandStop, type Line, PROGRAM } from './spec'
+import { arityError, type Command, CommandStop, failErr, type Line, PROGRAM } from './spec'
 import type { AioJob, DiscardMode, ImageOptions, SessionState } from './state'
 import { findCommand, loadCommands } from './table'
 
@@ -17,6 +19,10 @@ export interface SessionOptions {
   misalign?: boolean
   engine?: EngineChoice
   align?: AlignMode
+  /** --force: write to block devices despite what the interlock overrides (signatures, holders). */
+  force?: boolean
+  /** More hooks for every open (fault injection); the write interlock is always installed first. */
+  hooks?: DeviceHooks
   /** abort and sigraise; by default the signal is raised for real. */
   raise?: (signal: number) => void
   /** Called after reports printed while no command runs (the shell redraws its prompt). */
@@ -52,7 +58,11 @@ export class Session implements SessionState {
   readonly engine: EngineChoice
   readonly align: AlignMode
   readonly out: Reporter
+  readonly force: boolean
+  private readonly interlock: InterlockOptions
+  private readonly hooks: DeviceHooks
   private readonly aio = new AioQueue()
+  private asyncFailures = 0
   private readonly raiser: (signal: number) => void
   private readonly onAsyncOutput: () => void
   private busy = 0
@@ -64,6 +74,15 @@ export class Session implements SessionState {
     this.misalign = !!opts.misalign
     this.engine = opts.engine ?? 'auto'
     this.align = opts.align ?? 'auto'
+    this.force = !!opts.force
+    this.interlock = {
+      force: this.force,
+      onOverride: (r) =>
+        this.out.error(
+          `${PROGRAM}: warning: writing despite: ${r.overridden.map((f) => f.text).join('; ')} (--force)`,
+        ),
+    }
+    this.hooks = combineHooks(lazyInterlockHooks(this.interlock), opts.hooks)
     this.raiser = opts.raise ?? raiseSignal
     this.onAsyncOutput = opts.onAsyncOutput ?? (() => {})
     this.aio.onComplete = () => {
@@ -79,6 +98,11 @@ export class Session implements SessionState {
 
   get quit(): boolean {
     return this.quitRequested
+  }
+
+  /** True once an aio request failed in a way that counts (the interlock refused it). */
+  get asyncFailed(): boolean {
+    return this.asyncFailures > 0
   }
 
   /** Requests in flight. */
@@ -122,6 +146,8 @@ export class Session implements SessionState {
       return this.resultOf(cmd, res)
     } catch (e) {
       if (e instanceof CommandStop) return this.stopped(cmd, e)
+      // The interlock's refusal is one line wherever it surfaces, never an internal error.
+      if (isInterlockError(e)) return this.stopped(cmd, failErr(e.message, e.code))
       this.internalError(e)
       return { command: cmd.name, ok: false, code: 'ERR_RAWIO_INTERNAL', error: String(e) }
     } finally {
@@ -183,8 +209,13 @@ export class Session implements SessionState {
   // --- SessionState -------------------------------------------------------------------------------
 
   async openImage(path: string, opts: ImageOptions): Promise<void> {
-    this.device = await openDevice(path, opts, { engine: this.engine, align: this.align })
+    this.device = await openDevice(path, opts, { engine: this.engine, align: this.align, hooks: this.hooks })
     this.image = { ...opts }
+    if (path.startsWith('blkdebug:')) {
+      // Requests suspended at a breakpoint (or resumed) outside a command print as qemu-io's do.
+      const { blkdebugOf } = await import('../blkdebug')
+      blkdebugOf(this.device)?.onMessage((text) => this.out.info(text))
+    }
   }
 
   async closeImage(): Promise<void> {
@@ -214,8 +245,16 @@ export class Session implements SessionState {
     if (change.discard) image.discard = change.discard
   }
 
+  async guardWrite(): Promise<void> {
+    if (this.device) await (await import('../safety/interlock')).guardDevice(this.device, this.interlock)
+  }
+
   trackAio(job: AioJob): void {
     this.aio.track(job)
+  }
+
+  recordAsyncFailure(): void {
+    this.asyncFailures++
   }
 
   async drainAio(): Promise<void> {

@@ -51,8 +51,15 @@ export interface SessionState {
   closeImage(): Promise<void>
   /** Changes read-only status, cache mode and discard mode in place (reopen). */
   reopenImage(change: { readOnly?: boolean; cache?: CacheMode; discard?: DiscardMode }): Promise<void>
+  /**
+   * Runs the write interlock for the open image now: for commands that write through an open of
+   * their own (align -w). Throws InterlockError to refuse; warns when --force overrides.
+   */
+  guardWrite(): Promise<void>
   /** Submits nothing itself: tracks a request already started. */
   trackAio(job: AioJob): void
+  /** An aio request failed in a way that counts (the interlock refused it): the exit status is 1. */
+  recordAsyncFailure(): void
   /** Waits for every request in flight, then prints their reports. */
   drainAio(): Promise<void>
   /** Prints the reports of requests that completed meanwhile (qemu's aio_poll inside a command). */

@@ -48,7 +48,10 @@ export const commandIndex: readonly TableEntry[] = [
 ]
 
 export const extensionIndex: readonly TableEntry[] = [
+  entry('align', undefined, async () => (await import('./integrity')).align),
   entry('bench', undefined, async () => (await import('./bench')).bench),
+  entry('check', undefined, async () => (await import('./integrity')).check),
+  entry('stamp', undefined, async () => (await import('./integrity')).stamp),
 ]
 
 /** find_command(): by name or altname, qemu-io's table first. */

@@ -1,10 +1,10 @@
 // The safety layer's public surface: the write interlock and the interrupt helper.
 export type { NativeSignature } from './binding'
+export { combineHooks, isInterlockFailure, lazyInterlockHooks } from './hooks'
 export {
   type CheckOptions,
   type CheckResult,
   checkTarget,
-  combineHooks,
   describeSignature,
   type Finding,
   type FindingKind,

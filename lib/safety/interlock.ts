@@ -7,6 +7,8 @@ import { ioError } from '../errors'
 import { type NativeSignature, type NativeTargetReport, safetyBinding } from './binding'
 import { type BlockUsage, blockUsage, holderKind, type ProcSources } from './block-usage'
 
+export { combineHooks } from './hooks'
+
 export type FindingKind =
   | 'mounted'
   | 'swap'
@@ -240,28 +242,4 @@ export async function guardDevice(dev: Device, opts: InterlockOptions = {}): Pro
 /** Hooks for Device.open(path, {hooks}) that put the interlock before the first write. */
 export function interlockHooks(opts: InterlockOptions = {}): DeviceHooks {
   return { beforeFirstWrite: (dev) => guardDevice(dev, opts) }
-}
-
-/**
- * Combines hook sets (e.g. fault injection and the interlock): native wrappers nest in order,
- * gates run in order, events go to each.
- */
-export function combineHooks(...sets: (DeviceHooks | undefined)[]): DeviceHooks {
-  const hooks = sets.filter((h): h is DeviceHooks => h !== undefined)
-  const out: DeviceHooks = {}
-  const wrappers = hooks.flatMap((h) => (h.wrapNative ? [h.wrapNative.bind(h)] : []))
-  if (wrappers.length) out.wrapNative = (n) => wrappers.reduce((acc, w) => w(acc), n)
-  const gates = hooks.flatMap((h) => (h.beforeFirstWrite ? [h.beforeFirstWrite.bind(h)] : []))
-  if (gates.length) {
-    out.beforeFirstWrite = async (dev) => {
-      for (const g of gates) await g(dev)
-    }
-  }
-  const events = hooks.flatMap((h) => (h.event ? [h.event.bind(h)] : []))
-  if (events.length) {
-    out.event = async (name) => {
-      for (const e of events) await e(name)
-    }
-  }
-  return out
 }

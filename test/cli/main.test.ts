@@ -1,7 +1,7 @@
 // main(): exit statuses, -h/-V, line mode on stdin, JSON, bench dispatch; and bin/rawio.js as a real
 // process (output to a closed pipe, a missing dist/).
-import { spawnSync } from 'node:child_process'
-import { copyFileSync, existsSync, mkdirSync } from 'node:fs'
+import { spawn, spawnSync } from 'node:child_process'
+import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { Readable } from 'node:stream'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -153,6 +153,60 @@ describe('bench, when lib/bench is there', () => {
     const shell = await run(['-c', 'bench --help', img])
     expect(shell.status).toBe(0)
     expect(shell.stdout).toMatch(/^usage: rawio bench/)
+  })
+})
+
+/** Spawns bin/rawio.js; sends `signal` once stdout matches `when`; resolves at exit. */
+function interrupted(args: string[], when: RegExp, signal: NodeJS.Signals, stdin?: string) {
+  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['pipe', 'pipe', 'pipe'] })
+  if (stdin !== undefined)
+    child.stdin.write(stdin) // and left open: the run waits for more
+  else child.stdin.end()
+  let stdout = ''
+  let stderr = ''
+  let sentAt = 0
+  child.stderr.on('data', (d) => {
+    stderr += d
+  })
+  child.stdout.on('data', (d) => {
+    stdout += d
+    if (!sentAt && when.test(stdout)) {
+      sentAt = Date.now()
+      child.kill(signal)
+    }
+  })
+  return new Promise<{ status: number | null; stdout: string; stderr: string; ms: number }>((done) =>
+    child.on('exit', (status) => done({ status, stdout, stderr, ms: Date.now() - sentAt })),
+  )
+}
+
+describe('signals: finish what is in flight, run nothing more, exit 128+N', () => {
+  it('SIGTERM during -c commands: 143, the sleep cut short, the next command never run', async () => {
+    const img = tmp.image()
+    const r = await interrupted(
+      ['-c', 'aio_write -P 1 0 4k', '-c', 'sleep 60000', '-c', 'write -P 9 0 4k', img],
+      /^wrote 4096\/4096 bytes at offset 0\n.*\n$/,
+      'SIGTERM',
+    )
+    expect(r.status).toBe(143)
+    expect(r.ms).toBeLessThan(5_000)
+    expect(r.stderr).toBe('rawio: interrupted; waiting for the requests in flight (Ctrl-C again to force)\n')
+    expect(r.stdout.match(/^wrote/gm)).toHaveLength(1)
+    const head = readFileSync(img).subarray(0, 4096)
+    expect(head.every((b) => b === 1)).toBe(true)
+  })
+
+  it('SIGINT while commands come from stdin: 130, without waiting for more input', async () => {
+    const img = tmp.image()
+    const r = await interrupted(
+      [img],
+      /wrote 512\/512 bytes at offset 0\n.*\n/,
+      'SIGINT',
+      'write -P 3 0 512\n',
+    )
+    expect(r.status).toBe(130)
+    expect(r.ms).toBeLessThan(5_000)
+    expect(readFileSync(img)[0]).toBe(3)
   })
 })
 

@@ -50,7 +50,7 @@ describe('qemu-io options', () => {
   })
 
   it('accepts abbreviated long options', () => {
-    expect(config(['--read', '--nocac', '--force']).image).toMatchObject({
+    expect(config(['--read', '--nocac', '--force-s']).image).toMatchObject({
       readOnly: true,
       cache: 'none',
       forceShare: true,
@@ -62,6 +62,21 @@ describe('qemu-io options', () => {
       align: 'strict',
       engine: 'threads',
       json: true,
+      force: false,
+    })
+  })
+
+  it('takes --force (long only) as the interlock override, not as an abbreviation of --force-share', () => {
+    const c = config(['--force', 'img'])
+    expect(c.force).toBe(true)
+    expect(c.image.forceShare).toBe(false)
+    expect(config(['--force-share', '-r', 'img'])).toMatchObject({
+      force: false,
+      image: { forceShare: true },
+    })
+    expect(parseCli(['--force=1'])).toMatchObject({
+      action: 'exit',
+      lines: [{ stream: 'err', text: "rawio: option '--force' doesn't allow an argument" }],
     })
   })
 
@@ -89,6 +104,7 @@ describe('mistakes', () => {
     [['--cmd'], "rawio: option '--cmd' requires an argument", true],
     [['--help=x'], "rawio: option '--help' doesn't allow an argument", true],
     [['--c'], "rawio: option '--c' is ambiguous; possibilities: '--cmd' '--copy-on-read' '--cache'", true],
+    [['--forc'], "rawio: option '--forc' is ambiguous; possibilities: '--force-share' '--force'", true],
     [['-t', 'bogus'], 'rawio: Invalid cache option: bogus', false],
     [['-d', 'bogus'], 'rawio: Invalid discard option: bogus', false],
     [['-i', 'bogus'], 'rawio: Invalid aio option: bogus', false],

@@ -1,6 +1,6 @@
 // The interactive shell on a real terminal, driven through tmux (send-keys, capture-pane): prompt,
-// TAB completion, Ctrl-C on a line and on a running sleep, persistent history, Ctrl-D. Skips, and says
-// why, when tmux is missing.
+// TAB completion, Ctrl-C on a line and on a running sleep, persistent history, Ctrl-D, SIGTERM.
+// Skips, and says why, when tmux is missing.
 import { spawnSync } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
@@ -88,5 +88,24 @@ describe.skipIf(!haveTmux)('the shell on a TTY', () => {
     await until('b', /command "bogus" not found/)
     keys('b', 'quit', 'Enter')
     await until('b', /\[exit 1\]/)
+  })
+
+  it('SIGTERM ends the shell (a running sleep too) with status 143; Ctrl-C stays with readline', async () => {
+    const img = tmp.image()
+    start('c', img)
+    await until('c', /rawio>$/m)
+    const shellPid = tmux('list-panes', '-t', 'c', '-F', '#{pane_pid}').stdout.trim()
+    const pid = Number(
+      spawnSync('pgrep', ['-P', shellPid], { encoding: 'utf8' }).stdout.trim().split('\n')[0],
+    )
+    expect(pid).toBeGreaterThan(0)
+    keys('c', 'C-c')
+    await until('c', /\^C\nrawio>$/m)
+    keys('c', 'sleep 60000', 'Enter')
+    await sleep(300)
+    const t0 = Date.now()
+    process.kill(pid, 'SIGTERM')
+    await until('c', /\[exit 143\]/)
+    expect(Date.now() - t0).toBeLessThan(5_000)
   })
 })
