@@ -4,10 +4,11 @@
 // with real data, a --direct-io=on loop device over it, and a loop device over a
 // file in /dev/shm. Creates and always removes its own files and loop devices.
 //   node scripts/bench-api.mjs [--seconds N] [--engine io_uring|threads] [--dir DIR]
-import { execFileSync, spawnSync } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
+import { attachLoop, cleanup, cleanupOnSignals, makeFile, scratchDir } from './lib/targets.mjs'
 
 const require = createRequire(import.meta.url)
 const args = process.argv.slice(2)
@@ -28,42 +29,7 @@ try {
   process.exit(1)
 }
 
-const cleanups = []
-const cleanup = () => {
-  for (const f of cleanups.splice(0).reverse()) {
-    try {
-      f()
-    } catch (e) {
-      console.error(`cleanup: ${e.message}`)
-    }
-  }
-}
-process.on('SIGINT', () => {
-  cleanup()
-  process.exit(130)
-})
-
-function makeFile(dir, name) {
-  const path = join(dir, name)
-  // Real data, not fallocated: random bytes written through the page cache.
-  execFileSync('dd', [
-    'if=/dev/urandom',
-    `of=${path}`,
-    'bs=1M',
-    `count=${sizeMiB}`,
-    'status=none',
-    'conv=fsync',
-  ])
-  return path
-}
-
-function attachLoop(file, direct) {
-  const dev = execFileSync('losetup', ['-f', '--show', `--direct-io=${direct ? 'on' : 'off'}`, file])
-    .toString()
-    .trim()
-  cleanups.push(() => execFileSync('losetup', ['-d', dev]))
-  return dev
-}
+cleanupOnSignals('bench-api')
 
 function fio(target, depth) {
   const r = spawnSync(
@@ -117,14 +83,14 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 async function main() {
   if (process.getuid?.() !== 0) console.error('bench-api: not root; loop-device targets are skipped')
   const dir = mkdtempSync(join(opt('dir', '/var/tmp'), 'rawio-bench-'))
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }))
+  scratchDir(dir)
   const shmDir = mkdtempSync('/dev/shm/rawio-bench-')
-  cleanups.push(() => rmSync(shmDir, { recursive: true, force: true }))
-  const file = makeFile(dir, 'data.img')
+  scratchDir(shmDir)
+  const file = makeFile(dir, 'data.img', sizeMiB)
   const targets = [['ext4 file', file]]
   if (process.getuid?.() === 0) {
     targets.push(['loop --direct-io=on', attachLoop(file, true)])
-    targets.push(['loop over /dev/shm', attachLoop(makeFile(shmDir, 'shm.img'), false)])
+    targets.push(['loop over /dev/shm', attachLoop(makeFile(shmDir, 'shm.img', sizeMiB), false)])
   }
   console.log(`4 KiB randread O_DIRECT, ${seconds}s per run, ${rounds} alternations, rawio engine ${engine}`)
   console.log('target                 QD   fio IOPS   rawio IOPS  ratio  fio p50us  rawio p50us  overhead us')
@@ -157,4 +123,4 @@ main()
     console.error(`bench-api: ${e.message}`)
     process.exitCode = 1
   })
-  .finally(cleanup)
+  .finally(() => cleanup('bench-api'))

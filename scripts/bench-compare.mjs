@@ -10,10 +10,11 @@
 //   node scripts/bench-compare.mjs [--quick] [--seconds N] [--rounds N] [--targets file,loop-dio,loop-shm]
 //                                  [--jobs SUBSTRING] [--size-mib N] [--dir DIR]
 // Needs dist/ (npx tsc -p tsconfig.build.json) and fio; loop targets need root.
-import { execFileSync, spawnSync } from 'node:child_process'
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
+import { existsSync, mkdtempSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { attachLoop, cleanup, cleanupOnSignals, makeFile, scratchDir } from './lib/targets.mjs'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const cli = join(root, 'dist/lib/bench/cli.js')
@@ -62,45 +63,7 @@ const jobs = [
   },
 ].filter((j) => j.name.includes(jobFilter))
 
-const cleanups = []
-function cleanup() {
-  for (const f of cleanups.splice(0).reverse()) {
-    try {
-      f()
-    } catch (e) {
-      console.error(`bench-compare: cleanup: ${e.message}`)
-    }
-  }
-}
-for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
-  process.on(sig, () => {
-    cleanup()
-    process.exit(130)
-  })
-}
-
-function makeFile(dir, name) {
-  const path = join(dir, name)
-  // Real data, written out (not fallocated, not a hole).
-  execFileSync('dd', [
-    'if=/dev/urandom',
-    `of=${path}`,
-    'bs=1M',
-    `count=${sizeMiB}`,
-    'status=none',
-    'conv=fsync',
-  ])
-  return path
-}
-
-function attachLoop(file, directIo) {
-  const dev = execFileSync('losetup', ['-f', '--show', `--direct-io=${directIo ? 'on' : 'off'}`, file])
-    .toString()
-    .trim()
-  if (!/^\/dev\/loop\d+$/.test(dev)) throw new Error(`losetup returned '${dev}'`)
-  cleanups.push(() => execFileSync('losetup', ['-d', dev]))
-  return dev
-}
+cleanupOnSignals('bench-compare')
 
 const dirOf = (j) => (j.rw.includes('write') ? 'write' : 'read')
 
@@ -223,9 +186,9 @@ function main() {
   if (spawnSync('fio', ['--version']).status !== 0) throw new Error('fio is not installed')
   const root = process.getuid?.() === 0
   const dir = mkdtempSync(join(opt('dir', '/var/tmp'), 'rawio-bench-'))
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }))
+  scratchDir(dir)
   const t0 = Date.now()
-  const file = makeFile(dir, 'data.img')
+  const file = makeFile(dir, 'data.img', sizeMiB)
   const targets = []
   if (wantTargets.includes('file')) targets.push(['file', file])
   if (!root && wantTargets.some((t) => t.startsWith('loop')))
@@ -233,8 +196,8 @@ function main() {
   if (root && wantTargets.includes('loop-dio')) targets.push(['loop-dio', attachLoop(file, true)])
   if (root && wantTargets.includes('loop-shm')) {
     const shm = mkdtempSync('/dev/shm/rawio-bench-')
-    cleanups.push(() => rmSync(shm, { recursive: true, force: true }))
-    targets.push(['loop-shm', attachLoop(makeFile(shm, 'shm.img'), false)])
+    scratchDir(shm)
+    targets.push(['loop-shm', attachLoop(makeFile(shm, 'shm.img', sizeMiB), false)])
   }
   console.log(
     `rawio bench vs fio ${spawnSync('fio', ['--version'], { encoding: 'utf8' }).stdout.trim()}: ${seconds}s per run, ` +
@@ -261,5 +224,5 @@ try {
   console.error(`bench-compare: ${e.message}`)
   process.exitCode = 1
 } finally {
-  cleanup()
+  cleanup('bench-compare')
 }
