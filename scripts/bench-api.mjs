@@ -20,6 +20,7 @@ const seconds = Number(opt('seconds', '5'))
 const engine = opt('engine', 'io_uring')
 const rounds = Number(opt('rounds', '2'))
 const sizeMiB = Number(opt('size-mib', '1024'))
+const spinUs = opt('spin-us') === undefined ? undefined : Number(opt('spin-us'))
 
 let Device
 try {
@@ -56,7 +57,7 @@ function fio(target, depth) {
 }
 
 async function rawio(target, depth) {
-  const dev = await Device.open(target, { cache: 'none', engine })
+  const dev = await Device.open(target, { cache: 'none', engine, spinUs })
   const blocks = Math.floor(dev.size / 4096)
   const bufs = Array.from({ length: depth }, () => dev.allocBuffer(4096))
   let ops = 0

@@ -38,6 +38,12 @@ export interface NativeBenchJob {
   norandommap: boolean
   rateIops: number
   memAlign: number
+  /** verify=stamp (absent otherwise): stamp writes, check reads against stamps. */
+  verify?: boolean
+  verifySeed?: number
+  verifyGen?: number
+  /** Bytes per stamp block; divides every bs and the offset. */
+  verifyBs?: number
 }
 
 export interface NativeHistogram {
@@ -61,6 +67,20 @@ export interface NativeSeriesDir {
   bytes: number[]
 }
 
+export type StampKind = 'misdirected' | 'stale' | 'torn' | 'zeroed' | 'foreign'
+
+/** What --verify=stamp checked in one job (docs/bench.md, Verification). */
+export interface NativeVerifyResult {
+  /** Blocks verified (good and bad). */
+  blocks: number
+  bad: number
+  /** Blocks read but not verifiable: never written by the job, or a write to them was in flight. */
+  skipped: number
+  byKind: Record<StampKind, number>
+  /** The bad block at the lowest offset, or null. */
+  firstBad: { offset: number; kind: StampKind } | null
+}
+
 export interface NativeJobResult {
   index: number
   /** Measured time (after ramp_time), ns. */
@@ -77,6 +97,8 @@ export interface NativeJobResult {
   trim: NativeDirResult
   sync: NativeDirResult
   series: { intervalNs: number; read: NativeSeriesDir; write: NativeSeriesDir; trim: NativeSeriesDir }
+  /** Present with verify=stamp. */
+  verify?: NativeVerifyResult
 }
 
 export interface NativeBenchResult {
@@ -117,6 +139,10 @@ export interface BenchBinding extends Binding {
   bench: {
     start(job: NativeBenchJob): NativeBenchHandle
     histogram: HistogramLayout
+    /** Test hook: the native stamp of one block (lib/integrity/stamp-format.ts's encodeBlock). */
+    encodeStampForTest(offset: number, seed: number, gen: number, timestamp: bigint, bs: number): Uint8Array
+    /** Test hook: the native classification of one block (classifyBlock's kind). */
+    classifyStampForTest(block: Uint8Array, offset: number, seed: number, gen: number): 'ok' | StampKind
   }
 }
 

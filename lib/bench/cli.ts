@@ -5,6 +5,7 @@ import { processSink } from '../report'
 import { benchUsage, type JobOptions, type OutputOptions, parseBenchArgs } from './options'
 import { ProgressLine, type ProgressStream } from './progress'
 import { reporterFor } from './report'
+import { verifyFailed } from './result'
 import { type BenchFailure, type BenchRun, startBench, withSigint } from './run'
 
 export interface BenchIo {
@@ -19,7 +20,7 @@ export interface ExecuteOptions {
   shared?: boolean
 }
 
-/** Exit statuses: 0 done, 1 failed (usage or I/O), 130 stopped by SIGINT (results so far printed). */
+/** Exit statuses: 0 done, 1 failed (usage, I/O, or a bad block under verify=stamp), 130 stopped by SIGINT (results so far printed). */
 export async function executeBench(
   path: string,
   job: JobOptions,
@@ -42,7 +43,15 @@ export async function executeBench(
     const { value, interrupted } = await withSigint(run, () => run.result)
     line.clear()
     io.out(reporter.format(value))
-    return interrupted ? 130 : 0
+    if (interrupted) return 130
+    if (verifyFailed(value)) {
+      const f = value.verify?.firstBad
+      io.err(
+        `bench: verify failed: ${value.verify?.bad} bad block(s), the first at offset ${f?.offset} (${f?.kind})\n`,
+      )
+      return 1
+    }
+    return 0
   } catch (e) {
     line.clear()
     const partial = (e as BenchFailure).partial

@@ -2,6 +2,7 @@
 // with a message that names the mistake, and the native job built. Pure: the geometry and the
 // engine report are handed in, so this is tested without a device.
 import { UsageError } from '../errors'
+import { MAX_STAMP_BLOCK, MIN_STAMP_BLOCK } from '../integrity/stamp-format'
 import type { NativeGeometry } from '../native'
 import type { BenchEngine, NativeBenchJob, RwMode } from './binding'
 import { type SizeSpec, shortSize } from './fio-units'
@@ -77,10 +78,12 @@ export function resolveJob(opts: JobOptions, target: TargetInfo, engines: Engine
   const trims = trimsOf(rw)
   const mixed = rw === 'rw' || rw === 'randrw'
 
-  if (opts.verify !== undefined && !['0', 'none', ''].includes(opts.verify)) {
-    if (opts.verify === 'stamp') fail('verify=stamp needs the integrity module (not yet available)')
+  const verify = opts.verify !== undefined && !['0', 'none', ''].includes(opts.verify)
+  if (verify && opts.verify !== 'stamp')
     fail(`unknown verify mode '${opts.verify}' (rawio has verify=stamp only)`)
-  }
+  for (const flag of ['verify_seed', 'verify_gen', 'verify_bs'] as const)
+    if (!verify && opts[flag] !== undefined) fail(`--${flag} needs --verify=stamp`)
+  if (verify && trims) fail(`--verify=stamp checks reads and writes, but rw=${rw} trims`)
   if ((writes || trims) && opts.readonly)
     fail(`--readonly forbids writes, but rw=${rw} ${trims ? 'trims' : 'writes'}`)
   if ((writes || trims) && geo.readOnly)
@@ -154,6 +157,8 @@ export function resolveJob(opts: JobOptions, target: TargetInfo, engines: Engine
       `iodepth ${iodepth} x bs ${maxBs} x numjobs ${numjobs} needs ${bufferBytes} bytes of buffers (limit 4 GiB)`,
     )
 
+  const verifyBs = verify ? stampBlockSize(opts, sizes, offset, geo) : 0
+
   const native: NativeBenchJob = {
     path: target.path,
     direct,
@@ -184,7 +189,32 @@ export function resolveJob(opts: JobOptions, target: TargetInfo, engines: Engine
     rateIops: opts.rate_iops ?? 0,
     memAlign: Math.max(4096, geo.dioMemAlign || 0),
   }
+  if (verify) {
+    native.verify = true
+    native.verifySeed = opts.verify_seed ?? native.randseed
+    native.verifyGen = opts.verify_gen ?? 1
+    native.verifyBs = verifyBs
+  }
   return { native, warnings, label: labelOf(native), name: opts.name ?? 'bench' }
+}
+
+/** The stamp block size of a verify=stamp job: --verify_bs, or the job's one bs (or its smallest, when that divides the rest). */
+function stampBlockSize(opts: JobOptions, sizes: number[], offset: number, geo: NativeGeometry): number {
+  const minBs = Math.min(...sizes)
+  let vbs = minBs
+  if (opts.verify_bs !== undefined) {
+    vbs = opts.verify_bs
+    if (vbs % geo.logicalBlockSize !== 0)
+      fail(`verify_bs ${vbs} is not a multiple of the logical block size ${geo.logicalBlockSize}`)
+  }
+  if (vbs < MIN_STAMP_BLOCK || vbs > MAX_STAMP_BLOCK || vbs % 4 !== 0)
+    fail(
+      `verify=stamp needs stamp blocks of ${MIN_STAMP_BLOCK} B .. 64 MiB, a multiple of 4; ${vbs} is not (give --verify_bs)`,
+    )
+  const odd = sizes.find((s) => s % vbs !== 0)
+  if (odd !== undefined) fail(`verify_bs ${vbs} does not divide bs ${odd} (give --verify_bs)`)
+  if (offset % vbs !== 0) fail(`offset ${offset} is not a multiple of the stamp block size ${vbs}`)
+  return vbs
 }
 
 /** fio-style description of a job. */
@@ -208,5 +238,7 @@ export function labelOf(j: NativeBenchJob): string {
   for (const f of ['fixedbufs', 'registerfiles', 'hipri', 'sqpoll', 'norandommap'] as const)
     if (j[f]) parts.push(f)
   if (j.rateIops) parts.push(`rate_iops=${j.rateIops}`)
+  if (j.verify)
+    parts.push(`verify=stamp verify_seed=${j.verifySeed} verify_gen=${j.verifyGen} verify_bs=${j.verifyBs}`)
   return parts.join(' ')
 }

@@ -49,6 +49,9 @@ export interface JobOptions {
   rate_iops?: number
   align?: 'auto' | 'strict'
   verify?: string
+  verify_seed?: number
+  verify_gen?: number
+  verify_bs?: number
   readonly?: boolean
   force?: boolean
 }
@@ -185,7 +188,26 @@ export const jobOptionTable: Table = {
     help: 'O_DIRECT misalignment: auto rounds and warns, strict refuses',
     parse: oneOf('align', ['auto', 'strict'] as const),
   },
-  verify: { arg: 'MODE', help: 'stamp: verify with integrity stamps', parse: (s) => s },
+  verify: {
+    arg: 'MODE',
+    help: 'stamp: stamp every write, check reads (docs/bench.md, Verification)',
+    parse: (s) => s,
+  },
+  verify_seed: {
+    arg: 'N',
+    help: "verify=stamp: the stamps' seed (default: randseed)",
+    parse: (s) => parseInteger(s, 'verify_seed', 0, MAX),
+  },
+  verify_gen: {
+    arg: 'N',
+    help: "verify=stamp: the stamps' generation (default 1)",
+    parse: (s) => parseInteger(s, 'verify_gen', 0, 2 ** 32 - 1),
+  },
+  verify_bs: {
+    arg: 'SIZE',
+    help: 'verify=stamp: stamp block size (default: bs; must divide every bs)',
+    parse: (s) => parseFioSize(s, 'verify_bs'),
+  },
   readonly: { help: 'forbid writes outright' },
   force: { help: 'write to a block device despite a signature or another holder (never when mounted)' },
 }

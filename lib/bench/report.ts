@@ -2,7 +2,7 @@
 // latency histogram, IOPS over time), JSON (the BenchResult itself, schema rawio-bench/1)
 // and -C (one CSV line; the fields are csvFields, listed in docs/bench.md).
 import { bytesIec, bytesSi, count, duration, inUnit, latencyUnit } from './format'
-import type { BenchResult, SyncSummary } from './result'
+import type { BenchResult, SyncSummary, VerifySummary } from './result'
 import { type DirSummary, directions, latencyBins } from './stats'
 
 export interface BenchReporter {
@@ -58,6 +58,18 @@ function dirBlock(name: string, d: DirSummary, elapsedNs: number, indent: string
   return lines
 }
 
+function verifyLine(v: VerifySummary, indent: string): string {
+  const parts = [`${indent}verify: ${v.blocks} blocks checked, ${v.bad} bad`]
+  if (v.firstBad) {
+    const kinds = Object.entries(v.byKind)
+      .filter(([, n]) => n > 0)
+      .map(([k, n]) => `${k}=${n}`)
+    parts.push(` (${kinds.join(' ')}; first at offset ${v.firstBad.offset}: ${v.firstBad.kind})`)
+  }
+  if (v.skipped) parts.push(`, ${v.skipped} skipped (not written by this run, or a write was in flight)`)
+  return parts.join('')
+}
+
 export class HumanReport implements BenchReporter {
   format(r: BenchResult): string {
     const g = r.target.geometry
@@ -74,6 +86,7 @@ export class HumanReport implements BenchReporter {
         latencyLine(r.sync, '    '),
         ...percentileTable(r.sync, '    '),
       )
+    if (r.verify) lines.push(verifyLine(r.verify, '  '))
     for (const j of r.jobs) {
       const parts = directions
         .filter((d) => j[d].ios > 0)
@@ -135,6 +148,8 @@ export const csvFields: Array<[string, (r: BenchResult) => string | number]> = [
   ['cpu_usr_pct', (r) => r.cpu.usrPercent.toFixed(2)],
   ['cpu_sys_pct', (r) => r.cpu.sysPercent.toFixed(2)],
   ['stopped', (r) => (r.stopped ? 1 : 0)],
+  ['verify_blocks', (r) => r.verify?.blocks ?? ''],
+  ['verify_bad', (r) => r.verify?.bad ?? ''],
 ]
 
 function csvCell(v: string | number): string {

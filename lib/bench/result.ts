@@ -7,6 +7,7 @@ import type {
   NativeBenchJob,
   NativeBenchResult,
   NativeJobResult,
+  NativeVerifyResult,
 } from './binding'
 import type { ResolvedJob } from './job'
 import {
@@ -36,6 +37,28 @@ export interface SyncSummary {
   lat: LatencySummary
 }
 
+/** verify=stamp over all jobs: sums, and the bad block at the lowest offset. */
+export type VerifySummary = NativeVerifyResult
+
+export function mergeVerify(parts: readonly NativeVerifyResult[]): VerifySummary {
+  const v: VerifySummary = {
+    blocks: 0,
+    bad: 0,
+    skipped: 0,
+    byKind: { misdirected: 0, stale: 0, torn: 0, zeroed: 0, foreign: 0 },
+    firstBad: null,
+  }
+  for (const p of parts) {
+    v.blocks += p.blocks
+    v.bad += p.bad
+    v.skipped += p.skipped
+    for (const k of Object.keys(v.byKind) as Array<keyof VerifySummary['byKind']>)
+      v.byKind[k] += p.byKind[k] ?? 0
+    if (p.firstBad && (!v.firstBad || p.firstBad.offset < v.firstBad.offset)) v.firstBad = { ...p.firstBad }
+  }
+  return v
+}
+
 export interface JobSummary {
   index: number
   elapsedNs: number
@@ -45,6 +68,7 @@ export interface JobSummary {
   write: DirSummary
   trim: DirSummary
   sync: SyncSummary
+  verify?: VerifySummary
 }
 
 export interface BenchResult {
@@ -69,6 +93,8 @@ export interface BenchResult {
   /** Per job, when numjobs > 1 (empty otherwise). */
   jobs: JobSummary[]
   timeSeries: TimeSeries
+  /** verify=stamp only: what was checked, and what was bad (a bad block fails the run). */
+  verify?: VerifySummary
 }
 
 function cpuOf(jobs: readonly NativeJobResult[], elapsedNs: number): CpuSummary {
@@ -95,7 +121,7 @@ function syncOf(jobs: readonly NativeJobResult[], elapsedNs: number, layout: His
 
 function jobSummary(j: NativeJobResult, layout: HistogramLayout): JobSummary {
   const [read, write, trim] = directions.map((d) => summarizeDir([j[d]], j.elapsedNs, layout))
-  return {
+  const summary: JobSummary = {
     index: j.index,
     elapsedNs: j.elapsedNs,
     rampNs: j.rampNs,
@@ -105,6 +131,8 @@ function jobSummary(j: NativeJobResult, layout: HistogramLayout): JobSummary {
     trim,
     sync: syncOf([j], j.elapsedNs, layout),
   }
+  if (j.verify) summary.verify = mergeVerify([j.verify])
+  return summary
 }
 
 export function buildResult(
@@ -123,7 +151,7 @@ export function buildResult(
       layout,
     ),
   )
-  return {
+  const result: BenchResult = {
     schema: benchSchema,
     rawioVersion,
     name: job.name,
@@ -142,4 +170,12 @@ export function buildResult(
     jobs: jobs.length > 1 ? jobs.map((j) => jobSummary(j, layout)) : [],
     timeSeries: mergeSeries(jobs),
   }
+  const verified = jobs.flatMap((j) => (j.verify ? [j.verify] : []))
+  if (verified.length > 0) result.verify = mergeVerify(verified)
+  return result
+}
+
+/** True when verify=stamp found a bad block: the run fails (exit status 1). */
+export function verifyFailed(r: BenchResult): boolean {
+  return (r.verify?.bad ?? 0) > 0
 }

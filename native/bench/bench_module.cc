@@ -10,6 +10,8 @@
 #include "bench/bench_run.h"
 #include "bench/job_reader.h"
 #include "bench/result_writer.h"
+#include "bench/stamp.h"
+#include "napi/args.h"
 #include "napi/errors.h"
 
 namespace rawio {
@@ -107,6 +109,54 @@ Napi::Value Start(const Napi::CallbackInfo& info) {
   return handle;
 }
 
+uint64_t ReadU64Arg(const Napi::Value& v, const char* name) {
+  if (v.IsBigInt()) {
+    bool lossless = true;
+    uint64_t r = v.As<Napi::BigInt>().Uint64Value(&lossless);
+    if (!lossless) throw Napi::RangeError::New(v.Env(), std::string(name) + " must fit in a u64");
+    return r;
+  }
+  return static_cast<uint64_t>(ReadOffset(v, name));
+}
+
+StampId ReadStampId(const Napi::CallbackInfo& info, size_t at) {
+  StampId id;
+  id.offset = ReadU64Arg(info[at], "offset");
+  id.seed = ReadU64Arg(info[at + 1], "seed");
+  uint64_t gen = ReadU64Arg(info[at + 2], "gen");
+  if (gen > UINT32_MAX) throw Napi::RangeError::New(info.Env(), "gen must be 0 .. 2^32-1");
+  id.gen = static_cast<uint32_t>(gen);
+  return id;
+}
+
+// Test hooks: the native stamp codec against lib/integrity/stamp-format.ts.
+// encodeStampForTest(offset, seed, gen, timestamp, bs) -> Uint8Array
+Napi::Value EncodeStampForTest(const Napi::CallbackInfo& info) {
+  StampId id = ReadStampId(info, 0);
+  uint64_t ts = ReadU64Arg(info[3], "timestamp");
+  uint64_t bs = ReadU64Arg(info[4], "bs");
+  if (bs > UINT32_MAX || !StampBlockSizeValid(static_cast<uint32_t>(bs)))
+    throw Napi::RangeError::New(info.Env(), "bs cannot hold a stamp");
+  Napi::Uint8Array out = Napi::Uint8Array::New(info.Env(), bs);
+  EncodeStamp(reinterpret_cast<char*>(out.Data()), static_cast<uint32_t>(bs), id, ts);
+  return out;
+}
+
+// classifyStampForTest(block, offset, seed, gen) -> BlockKind
+Napi::Value ClassifyStampForTest(const Napi::CallbackInfo& info) {
+  if (!info[0].IsTypedArray() ||
+      info[0].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array)
+    throw Napi::TypeError::New(info.Env(), "block must be a Uint8Array");
+  Napi::Uint8Array block = info[0].As<Napi::Uint8Array>();
+  if (block.ByteLength() > UINT32_MAX ||
+      !StampBlockSizeValid(static_cast<uint32_t>(block.ByteLength())))
+    throw Napi::RangeError::New(info.Env(), "the block's length cannot hold a stamp");
+  StampId id = ReadStampId(info, 1);
+  StampKind k = ClassifyStamp(reinterpret_cast<const char*>(block.Data()),
+                              static_cast<uint32_t>(block.ByteLength()), id);
+  return Napi::String::New(info.Env(), StampKindName(k));
+}
+
 void CleanupEnv(void* arg) {
   auto* benv = static_cast<BenchEnv*>(arg);
   for (RunContext* ctx : benv->live) {
@@ -126,6 +176,10 @@ void RegisterBench(Napi::Env env, Napi::Object exports) {
   Napi::Object bench = Napi::Object::New(env);
   bench.Set("start", Napi::Function::New(env, Start, "start", benv));
   bench.Set("histogram", HistogramLayoutToJs(env));
+  bench.Set("encodeStampForTest",
+            Napi::Function::New(env, EncodeStampForTest, "encodeStampForTest"));
+  bench.Set("classifyStampForTest",
+            Napi::Function::New(env, ClassifyStampForTest, "classifyStampForTest"));
   exports.Set("bench", bench);
 }
 

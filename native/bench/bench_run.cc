@@ -1,5 +1,7 @@
 #include "bench/bench_run.h"
 
+#include "engine/sys_ops.h"
+
 namespace rawio {
 
 BenchRun::~BenchRun() {
@@ -8,6 +10,9 @@ BenchRun::~BenchRun() {
 }
 
 int BenchRun::Setup(std::string* why, const char** syscall) {
+  // One timestamp for every stamp of the run: jobs that write the same block write the same
+  // bytes, so a read racing another job's write of that block still sees a whole stamp.
+  if (spec_.verify) spec_.verify_ts = SysRealtimeNs();
   for (unsigned i = 0; i < spec_.numjobs; ++i) {
     auto job = std::make_unique<JobRunner>(spec_, i, &stop_);
     int r = job->Setup(why, syscall);

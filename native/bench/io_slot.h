@@ -34,6 +34,8 @@ struct IoSlot {
   char* buf = nullptr;
   uint64_t t_submit = 0;        // CLOCK_MONOTONIC ns when first handed to the kernel
   void* engine_data = nullptr;  // owned by the driver
+  bool busy = false;            // issued and not yet completed (verify: in-flight overlaps)
+  bool skip_verify = false;     // a read that overlapped a write in flight: not verified
 };
 
 struct Completion {

@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "bench/stamp.h"
 #include "napi/args.h"
 
 namespace rawio {
@@ -76,6 +77,27 @@ void ReadBs(const Napi::Object& o, JobSpec* s) {
   if (total != 100) throw Napi::RangeError::New(env, "bssplit percentages must add up to 100");
 }
 
+void ReadVerify(const Napi::Object& o, JobSpec* s) {
+  Napi::Env env = o.Env();
+  s->verify = ReadBool(o, "verify", false);
+  if (!s->verify) return;
+  s->verify_seed = ReadU64(o, "verifySeed", s->randseed);
+  s->verify_gen = ReadU32(o, "verifyGen", 1, 0, UINT32_MAX);
+  s->verify_bs = ReadU32(o, "verifyBs", s->bs.size() == 1 ? s->bs[0].size : 0, 0, UINT32_MAX);
+  if (s->workload == Workload::kTrim) throw Napi::RangeError::New(env, "verify cannot check trims");
+  if (!StampBlockSizeValid(s->verify_bs))
+    throw Napi::RangeError::New(env, "verifyBs " + std::to_string(s->verify_bs) +
+                                         " cannot hold a stamp (a multiple of 4, 64 B .. 64 MiB)");
+  for (const BlockSizeShare& b : s->bs)
+    if (b.size % s->verify_bs)
+      throw Napi::RangeError::New(env, "verifyBs " + std::to_string(s->verify_bs) +
+                                           " does not divide bs " + std::to_string(b.size));
+  if (s->offset % s->verify_bs)
+    throw Napi::RangeError::New(env, "offset " + std::to_string(s->offset) +
+                                         " is not a multiple of verifyBs " +
+                                         std::to_string(s->verify_bs));
+}
+
 }  // namespace
 
 JobSpec ReadJobSpec(const Napi::Object& o) {
@@ -122,6 +144,7 @@ JobSpec ReadJobSpec(const Napi::Object& o) {
   if (s.time_based && s.runtime_ns == 0)
     throw Napi::RangeError::New(env, "time_based needs a runtime");
   if (s.hipri && !s.direct) throw Napi::RangeError::New(env, "hipri needs direct I/O");
+  ReadVerify(o, &s);
   return s;
 }
 

@@ -97,6 +97,7 @@ int JobRunner::Setup(std::string* why, const char** syscall) {
     if (r < 0) return r;
   }
   pattern_.Init(spec_, spec_.randseed + index_ * 0x9e3779b97f4a7c15ull);
+  if (spec_.verify && spec_.Writes()) written_.assign((spec_.size / spec_.verify_bs + 63) / 64, 0);
   limit_bytes_ = spec_.io_size ? spec_.io_size : spec_.time_based ? 0 : spec_.size;
   return 0;
 }
@@ -205,6 +206,7 @@ bool JobRunner::Issue(uint64_t now, uint32_t batch) {
     IoSlot* s = free_.back();
     free_.pop_back();
     pattern_.Next(s);
+    if (spec_.verify) NoteIssued(s);
     driver_->Prep(s);
     ++in_flight_;
     ++issued_ios_;
@@ -261,11 +263,16 @@ void JobRunner::Complete(const Completion& c, uint64_t now) {
   }
   --in_flight_;
   free_.push_back(s);
+  s->busy = false;
   Dir dir = DirOf(s->op);
   if (dir == Dir::kSync) sync_in_flight_ = false;
   if (res < 0) {
     Fail(static_cast<int>(res), *s, "");
     return;
+  }
+  if (spec_.verify) {
+    if (s->op == IoOp::kWrite) MarkWritten(*s);
+    if (s->op == IoOp::kRead) VerifyRead(*s);
   }
   if (dir != Dir::kSync) {
     int d = static_cast<int>(dir);
@@ -351,8 +358,135 @@ void JobRunner::Run() {
     if (measure_start_ == 0 && now >= ramp_end_ns_) BeginMeasure(now);
   }
   EndMeasure(NowNs());
+  // A run stopped early (stop(), SIGINT, another job's error) skips the read-back.
+  if (spec_.verify && spec_.workload == Workload::kWrite && !stats_.error.neg_errno &&
+      !stop_->load(std::memory_order_relaxed)) {
+    draining_ = false;  // a runtime limit drained the workload; the read-back still runs
+    VerifyPass();
+  }
   Publish();
   phase_.store(static_cast<int>(JobPhase::kDone), std::memory_order_release);
+}
+
+void JobRunner::StampWrite(IoSlot* s) {
+  const uint32_t vbs = spec_.verify_bs;
+  StampId id;
+  id.seed = spec_.verify_seed;
+  id.gen = spec_.verify_gen;
+  for (uint32_t at = 0; at < s->length; at += vbs) {
+    id.offset = static_cast<uint64_t>(s->offset) + at;
+    EncodeStamp(s->buf + at, vbs, id, spec_.verify_ts);
+  }
+}
+
+static bool Overlaps(const IoSlot& a, const IoSlot& b) {
+  return a.offset < b.offset + static_cast<int64_t>(b.length) &&
+         b.offset < a.offset + static_cast<int64_t>(a.length);
+}
+
+void JobRunner::NoteIssued(IoSlot* s) {
+  s->busy = true;
+  s->skip_verify = false;
+  if (s->op == IoOp::kWrite) StampWrite(s);
+  if (spec_.workload != Workload::kMixed) return;  // only a mix has reads and writes in flight
+  for (IoSlot& o : slots_) {
+    if (&o == s || !o.busy || o.op == s->op || !Overlaps(o, *s)) continue;
+    if (s->op == IoOp::kRead)
+      s->skip_verify = true;  // a write to these blocks is in flight
+    else
+      o.skip_verify = true;  // the read in flight may see this write half done
+  }
+}
+
+void JobRunner::MarkWritten(const IoSlot& s) {
+  uint64_t first = (static_cast<uint64_t>(s.offset) - spec_.offset) / spec_.verify_bs;
+  uint64_t n = s.length / spec_.verify_bs;
+  for (uint64_t b = first; b < first + n; ++b) written_[b / 64] |= 1ull << (b % 64);
+}
+
+void JobRunner::VerifyRead(const IoSlot& s) {
+  const uint32_t vbs = spec_.verify_bs;
+  VerifyStats& v = stats_.verify;
+  uint64_t n = s.length / vbs;
+  if (s.skip_verify) {
+    v.skipped += n;
+    return;
+  }
+  uint64_t first = (static_cast<uint64_t>(s.offset) - spec_.offset) / vbs;
+  StampId id;
+  id.seed = spec_.verify_seed;
+  id.gen = spec_.verify_gen;
+  for (uint64_t i = 0; i < n; ++i) {
+    uint64_t b = first + i;
+    if (!written_.empty() && !(written_[b / 64] >> (b % 64) & 1)) {
+      ++v.skipped;  // a write workload verifies only what it wrote
+      continue;
+    }
+    id.offset = static_cast<uint64_t>(s.offset) + i * vbs;
+    StampKind k = ClassifyStamp(s.buf + i * vbs, vbs, id);
+    ++v.blocks;
+    if (k != StampKind::kOk) v.Bad(static_cast<int64_t>(id.offset), k);
+  }
+}
+
+// fio's do_verify: after a write workload, read back every block it wrote and check it.
+// Not measured; runs at the job's iodepth on the same ring and buffers.
+void JobRunner::VerifyPass() {
+  const uint64_t vbs = spec_.verify_bs;
+  const uint64_t nblocks = spec_.size / vbs;
+  const uint64_t max_run = std::max<uint64_t>(1, spec_.MaxBs() / vbs);
+  auto written = [&](uint64_t b) { return (written_[b / 64] >> (b % 64) & 1) != 0; };
+  uint64_t next = 0;
+  for (;;) {
+    while (!draining_ && !free_.empty() && !stop_->load(std::memory_order_relaxed)) {
+      while (next < nblocks && !written(next)) ++next;
+      if (next == nblocks) break;
+      uint64_t n = 0;
+      while (next + n < nblocks && n < max_run && written(next + n)) ++n;
+      IoSlot* s = free_.back();
+      free_.pop_back();
+      s->op = IoOp::kRead;
+      s->offset = static_cast<int64_t>(spec_.offset + next * vbs);
+      s->length = static_cast<uint32_t>(n * vbs);
+      s->done = 0;
+      s->busy = true;
+      s->skip_verify = false;
+      next += n;
+      driver_->Prep(s);
+      ++in_flight_;
+    }
+    if (in_flight_ == 0) break;
+    done_.clear();
+    int r = driver_->SubmitAndReap(1, &done_);
+    if (r < 0) {
+      Fail(r, slots_[0], std::string("io_uring_enter failed: ") + std::strerror(-r));
+      break;
+    }
+    for (const Completion& c : done_) {
+      IoSlot* s = c.slot;
+      int64_t res = c.res;
+      if (res == -EAGAIN) {
+        driver_->Prep(s);
+        continue;
+      }
+      if (res > 0) {
+        s->done += static_cast<uint32_t>(res);
+        if (s->done < s->length) {
+          driver_->Prep(s);
+          continue;
+        }
+      }
+      --in_flight_;
+      free_.push_back(s);
+      s->busy = false;
+      if (res <= 0) {
+        Fail(res < 0 ? static_cast<int>(res) : -EIO, *s,
+             res < 0 ? "verify read-back" : "verify read-back: unexpected end of file");
+        continue;
+      }
+      VerifyRead(*s);
+    }
+  }
 }
 
 JobProgress JobRunner::Progress() const {

@@ -62,6 +62,12 @@ class JobRunner {
   void Complete(const Completion& c, uint64_t now);
   void Fail(int neg_errno, const IoSlot& slot, std::string detail);
   void Publish();
+  // --verify=stamp (docs/bench.md, "Verification").
+  void StampWrite(IoSlot* s);
+  void NoteIssued(IoSlot* s);  // read: skip if a write in flight overlaps; write: taint reads
+  void MarkWritten(const IoSlot& s);
+  void VerifyRead(const IoSlot& s);
+  void VerifyPass();  // pure write jobs: read back every block written, after the workload
 
   JobSpec spec_;
   unsigned index_;
@@ -77,6 +83,7 @@ class JobRunner {
   std::vector<IoSlot*> fresh_;  // queued this round, stamped just before submit
   std::vector<Completion> done_;
   JobStats stats_;
+  std::vector<uint64_t> written_;  // verify: a bit per verify block written (write workloads)
 
   // Loop state (job thread only).
   uint32_t in_flight_ = 0;

@@ -51,6 +51,13 @@ struct JobSpec {
   bool norandommap = false;
   uint64_t rate_iops = 0;  // per job; 0: unlimited
   uint32_t mem_align = 4096;
+  // --verify=stamp: writes carry integrity stamps (native/bench/stamp.h) of verify_bs-byte
+  // blocks; reads are checked against them (docs/bench.md says exactly which).
+  bool verify = false;
+  uint64_t verify_seed = 0;
+  uint32_t verify_gen = 1;
+  uint32_t verify_bs = 0;
+  uint64_t verify_ts = 0;  // the stamps' timestamp: one per run (set by BenchRun::Setup)
 
   uint32_t MaxBs() const {
     uint32_t m = 0;

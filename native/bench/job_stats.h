@@ -9,6 +9,7 @@
 #include "bench/histogram.h"
 #include "bench/io_slot.h"
 #include "bench/job_spec.h"
+#include "bench/stamp.h"
 
 namespace rawio {
 
@@ -36,6 +37,24 @@ struct JobError {
   std::string detail;  // words for what errno alone would not say
 };
 
+// --verify=stamp: blocks checked, and the bad ones.
+struct VerifyStats {
+  uint64_t blocks = 0;  // verified (ok + bad)
+  uint64_t bad = 0;
+  uint64_t skipped = 0;  // read but not verifiable (never written this run, or a write in flight)
+  uint64_t by_kind[kStampKindCount] = {0, 0, 0, 0, 0, 0};
+  int64_t first_bad_offset = -1;  // the lowest offset of a bad block
+  StampKind first_bad_kind = StampKind::kOk;
+  void Bad(int64_t offset, StampKind kind) {
+    ++bad;
+    ++by_kind[static_cast<int>(kind)];
+    if (first_bad_offset < 0 || offset < first_bad_offset) {
+      first_bad_offset = offset;
+      first_bad_kind = kind;
+    }
+  }
+};
+
 struct JobStats {
   DirStats dirs[kDirCount];
   std::vector<IntervalSample> series;  // one per second of the measured run
@@ -47,6 +66,7 @@ struct JobStats {
   uint64_t involuntary_ctx = 0;
   bool stopped = false;  // stopped early by stop() or by another job's error
   JobError error;
+  VerifyStats verify;
 };
 
 }  // namespace rawio

@@ -58,6 +58,26 @@ Napi::Object SeriesToJs(Napi::Env env, const std::vector<IntervalSample>& series
   return o;
 }
 
+Napi::Object VerifyToJs(Napi::Env env, const VerifyStats& v) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("blocks", Num(env, v.blocks));
+  o.Set("bad", Num(env, v.bad));
+  o.Set("skipped", Num(env, v.skipped));
+  Napi::Object kinds = Napi::Object::New(env);
+  for (int k = 1; k < kStampKindCount; ++k)
+    kinds.Set(StampKindName(static_cast<StampKind>(k)), Num(env, v.by_kind[k]));
+  o.Set("byKind", kinds);
+  if (v.first_bad_offset >= 0) {
+    Napi::Object first = Napi::Object::New(env);
+    first.Set("offset", Num(env, static_cast<uint64_t>(v.first_bad_offset)));
+    first.Set("kind", StampKindName(v.first_bad_kind));
+    o.Set("firstBad", first);
+  } else {
+    o.Set("firstBad", env.Null());
+  }
+  return o;
+}
+
 const char* SyscallOf(IoOp op, bool is_block, const char* engine) {
   bool uring = engine[0] == 'i';
   switch (op) {
@@ -148,6 +168,7 @@ Napi::Object ResultToJs(Napi::Env env, const BenchRun& run) {
     j.Set("failed", Napi::Boolean::New(env, s.error.neg_errno != 0));
     for (int d = 0; d < kDirCount; ++d) j.Set(kDirNames[d], DirToJs(env, s.dirs[d]));
     j.Set("series", SeriesToJs(env, s.series));
+    if (run.Spec().verify) j.Set("verify", VerifyToJs(env, s.verify));
     jobs.Set(i, j);
     stopped = stopped || s.stopped;
   }

@@ -165,6 +165,12 @@ int SysSleepNs(uint64_t ns) {
 
 int SysThreadRusage(struct rusage* usage) { return Ret(getrusage(RUSAGE_THREAD, usage)); }
 
+uint64_t SysRealtimeNs() {
+  timespec ts;
+  if (clock_gettime(CLOCK_REALTIME, &ts) != 0) return 0;
+  return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
+}
+
 int SysStat(const char* path, struct stat* st) { return Ret(stat(path, st)); }
 
 }  // namespace rawio

@@ -49,6 +49,8 @@ int SysPollOne(int fd, short events, int timeout_ms);
 int SysSleepNs(uint64_t ns);
 // getrusage(RUSAGE_THREAD): the CPU time of the calling thread.
 int SysThreadRusage(struct rusage* usage);
+// CLOCK_REALTIME in nanoseconds since the Unix epoch (the stamps' timestamp); 0 if unavailable.
+uint64_t SysRealtimeNs();
 
 // For the write interlock (native/safety).
 // stat(2) on a path (follows symlinks).

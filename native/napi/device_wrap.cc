@@ -36,6 +36,7 @@ constexpr unsigned kDefaultDepth = 128;
 // Waking a sleeping event loop costs tens of microseconds on virtual machines, more
 // than a fast device's whole round trip: poll for a while before sleeping.
 constexpr int64_t kDefaultSpinUs = 50;
+constexpr size_t kSpinMaxInFlight = 4;
 
 }  // namespace
 
@@ -211,7 +212,9 @@ void DeviceWrap::Commit() {
 
 void DeviceWrap::OnPrepare() {
   Commit();
-  if (in_flight_ == 0 || !engine_ || spin_ns_ == 0) return;
+  // Poll only at low depth: with many requests in flight completions arrive often
+  // anyway, and a spinning JS thread would take a CPU from the kernel's completion work.
+  if (in_flight_ == 0 || in_flight_ > kSpinMaxInFlight || !engine_ || spin_ns_ == 0) return;
   uint64_t deadline = NowNs() + spin_ns_;
   do {
     // Ready: the eventfd is signalled too, so the poll phase runs OnReadable at once.

@@ -51,7 +51,7 @@ describe('rawio bench', () => {
     const cases: Array<[string[], string]> = [
       [['--iodpeth=4', file], 'rawio bench: unknown option --iodpeth (did you mean --iodepth?)'],
       [[], 'rawio bench: missing TARGET'],
-      [['--verify=stamp', file], 'bench: verify=stamp needs the integrity module (not yet available)'],
+      [['--verify=md5', file], "bench: unknown verify mode 'md5'"],
       [['--bs=3', '--direct=1', '--align=strict', file], 'bench: bs 3 is not a multiple of'],
       [['/var/tmp/no-such-rawio-bench-target'], 'bench: ENOENT'],
     ]

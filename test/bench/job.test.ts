@@ -153,10 +153,27 @@ describe('resolveJob', () => {
     )
   })
 
-  it('verify=stamp waits for the integrity module', () => {
-    expect(() => job('--verify=stamp')).toThrow('verify=stamp needs the integrity module (not yet available)')
+  it('verify=stamp: seed, generation and stamp block size', () => {
+    const r = job('--verify=stamp --rw=randwrite --bs=8k --randseed=5')
+    expect(r.native).toMatchObject({ verify: true, verifySeed: 5, verifyGen: 1, verifyBs: 8192 })
+    expect(r.label).toContain('verify=stamp verify_seed=5 verify_gen=1 verify_bs=8192')
+    expect(job('--verify=stamp --verify_seed=9 --verify_gen=4 --verify_bs=4k --bs=16k').native).toMatchObject(
+      {
+        verifySeed: 9,
+        verifyGen: 4,
+        verifyBs: 4096,
+      },
+    )
+    expect(job('--verify=stamp --bssplit=4k/50:64k/50').native.verifyBs).toBe(4096)
     expect(() => job('--verify=md5')).toThrow("unknown verify mode 'md5'")
-    expect(job('--verify=0').native.rw).toBe('read')
+    expect(() => job('--verify_gen=2')).toThrow('--verify_gen needs --verify=stamp')
+    expect(() => job('--verify=stamp --rw=trim')).toThrow('rw=trim trims')
+    expect(() => job('--verify=stamp --bs=16k --verify_bs=12k')).toThrow(
+      'verify_bs 12288 does not divide bs 16384',
+    )
+    expect(() => job('--verify=stamp --bs=32')).toThrow('verify=stamp needs stamp blocks of 64 B')
+    expect(() => job('--verify=stamp --bs=8k --offset=4k')).toThrow('offset 4096 is not a multiple')
+    expect(job('--verify=0').native.verify).toBeUndefined()
   })
 
   it('bssplit: aligned entries, labels, not with bs', () => {

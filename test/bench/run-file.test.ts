@@ -186,13 +186,6 @@ describe('bench: errors and io_uring options', () => {
     await expect(bench('/var/tmp/no-such-rawio-target.img')).rejects.toMatchObject({ code: 'ENOENT' })
   })
 
-  it('verify=stamp waits for the integrity module', async () => {
-    const f = scratch.file('verify.img', MiB)
-    await expect(bench(f, { verify: 'stamp' })).rejects.toThrow(
-      'verify=stamp needs the integrity module (not yet available)',
-    )
-  })
-
   it.skipIf(uringUnavailable() !== null)(
     'fixedbufs, registerfiles and sqpoll run (or name the refused option)',
     async () => {
