@@ -1,6 +1,7 @@
 // `rawio -h` and `rawio -V`: qemu-io's texts, adapted to what rawio is.
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { binding } from '../native'
 
 export const QEMU_IO_VERSION = '7.2'
 
@@ -51,5 +52,16 @@ export function versionText(root: string, prog = 'rawio'): string {
   } catch {
     // keep 'unknown'
   }
-  return `${prog} version ${version} (qemu-io ${QEMU_IO_VERSION} command language)\n`
+  return `${prog} version ${version} (qemu-io ${QEMU_IO_VERSION} command language)\n${enginesLine()}`
+}
+
+/** Which I/O engines this build and kernel can use, and why io_uring cannot when it cannot. */
+function enginesLine(): string {
+  try {
+    const e = binding().engines()
+    const uring = e.io_uring ? 'io_uring' : `io_uring unavailable (${e.ioUringReason ?? 'unknown'})`
+    return `engines: ${uring}, threads\n`
+  } catch (e) {
+    return `engines: none (${(e as Error).message.split('\n')[0]})\n`
+  }
 }
