@@ -97,6 +97,8 @@ describe.skipIf(noChild)('Interrupt in a child process writing through Device', 
       target: 'node20',
       outfile: script,
       logLevel: 'error',
+      // Native packages stay outside the bundle (only reached through lazy imports the child never runs).
+      external: ['@node-rs/crc32', '*.node'],
     })
   })
   afterAll(() => lab?.cleanup())
