@@ -34,14 +34,19 @@ export function loopUnavailable(): string | null {
     return (loopProbe = `losetup does not run: ${(e as Error).message}`)
   }
   let dev: string | undefined
+  // The probe's file lives in a directory of its own, removed at once: test files that
+  // only ask whether loops work must not leave a temp directory behind.
+  const dir = mkdtempSync(join('/var/tmp', 'rawio-loop-probe-'))
   try {
-    const file = tmpFile(1 << 20)
+    const file = join(dir, 'probe.img')
+    writeFileSync(file, Buffer.alloc(1 << 20))
     dev = attachLoop(file)
     loopProbe = null
   } catch (e) {
     loopProbe = `cannot attach a loop device: ${(e as Error).message.split('\n')[0]}`
   } finally {
     if (dev) detachLoop(dev)
+    rmSync(dir, { recursive: true, force: true })
   }
   return loopProbe
 }
