@@ -3,8 +3,11 @@ import { createHash } from 'node:crypto'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { breakline, parseLine } from '../../lib/commands/parse'
 import { Session } from '../../lib/commands/session'
+import { CommandStop, type Line } from '../../lib/commands/spec'
 import { defaultImageOptions, type ImageOptions } from '../../lib/commands/state'
+import { findCommand } from '../../lib/commands/table'
 import { Reporter, stringSink } from '../../lib/report'
 
 export class TempDir {
@@ -72,4 +75,23 @@ export async function openSession(
     },
     close: () => session.close(),
   }
+}
+
+/** The parse phase alone: the request a command line gives, no device and no session. */
+export async function parse(line: string): Promise<unknown> {
+  const argv = breakline(line)
+  const cmd = await findCommand(argv[0])
+  if (!cmd) throw new Error(`no command ${argv[0]}`)
+  return parseLine(cmd, argv).request
+}
+
+/** The lines a command line stops with in its parse phase (it must stop). */
+export async function stop(line: string): Promise<Line[]> {
+  try {
+    await parse(line)
+  } catch (e) {
+    if (e instanceof CommandStop) return e.lines
+    throw e
+  }
+  throw new Error(`'${line}' parsed`)
 }

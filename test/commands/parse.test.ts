@@ -4,23 +4,7 @@ import { describe, expect, it } from 'vitest'
 import { breakline, parseLine } from '../../lib/commands/parse'
 import { CommandStop, type Line } from '../../lib/commands/spec'
 import { commandIndex, extensionIndex, findCommand } from '../../lib/commands/table'
-
-async function parse(line: string): Promise<unknown> {
-  const argv = breakline(line)
-  const cmd = await findCommand(argv[0])
-  if (!cmd) throw new Error(`no command ${argv[0]}`)
-  return parseLine(cmd, argv).request
-}
-
-async function stop(line: string): Promise<Line[]> {
-  try {
-    await parse(line)
-  } catch (e) {
-    if (e instanceof CommandStop) return e.lines
-    throw e
-  }
-  throw new Error(`'${line}' parsed`)
-}
+import { parse, stop } from './helpers'
 
 const out = (text: string): Line => ({ stream: 'out', text })
 const err = (text: string): Line => ({ stream: 'err', text })

@@ -3,11 +3,8 @@
 import { spawnSync } from 'node:child_process'
 import { join, resolve } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { breakline, parseLine } from '../../lib/commands/parse'
-import { CommandStop, type Line } from '../../lib/commands/spec'
-import { findCommand } from '../../lib/commands/table'
 import { Device } from '../../lib/device'
-import { openSession } from '../commands/helpers'
+import { openSession, parse, stop } from '../commands/helpers'
 import { attachLoop, cleanupTmp, loopUnavailable, tmpFile } from '../helpers/loop'
 import { preadBehind, pwriteBehind } from './targets'
 
@@ -15,23 +12,6 @@ const BIN = join(resolve(__dirname, '../..'), 'bin/rawio.js')
 const KiB = 1024
 const MiB = 1 << 20
 afterAll(cleanupTmp)
-
-async function parse(line: string): Promise<unknown> {
-  const argv = breakline(line)
-  const cmd = await findCommand(argv[0])
-  if (!cmd) throw new Error(`no command ${argv[0]}`)
-  return parseLine(cmd, argv).request
-}
-
-async function stop(line: string): Promise<Line[]> {
-  try {
-    await parse(line)
-  } catch (e) {
-    if (e instanceof CommandStop) return e.lines
-    throw e
-  }
-  throw new Error(`'${line}' parsed`)
-}
 
 function rawio(args: string[]) {
   const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' })
