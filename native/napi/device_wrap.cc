@@ -20,6 +20,19 @@ namespace rawio {
 struct DeviceWrap::Pending : Request {
   napi_deferred deferred = nullptr;
   std::vector<napi_ref> keep;
+
+  // Back to a fresh request; the vectors keep their capacity for the next one.
+  void Reset() {
+    op = Op::kRead;
+    fd = -1;
+    rw_flags = 0;
+    offset = length = done = res = 0;
+    t_submit = t_complete = 0;
+    iov.clear();
+    user = nullptr;
+    deferred = nullptr;
+    keep.clear();
+  }
 };
 
 namespace {
@@ -33,6 +46,7 @@ EngineKind ParseEngine(Napi::Env env, const std::string& s) {
 }
 
 constexpr unsigned kDefaultDepth = 128;
+constexpr size_t kPoolMax = 256;  // requests kept for reuse
 // Waking a sleeping event loop costs tens of microseconds on virtual machines, more
 // than a fast device's whole round trip: poll for a while before sleeping.
 constexpr int64_t kDefaultSpinUs = 50;
@@ -175,17 +189,35 @@ Napi::Value DeviceWrap::Read(const Napi::CallbackInfo& info) { return SubmitRw(i
 // write(buffers, offset, fua) -> Promise<ns>
 Napi::Value DeviceWrap::Write(const Napi::CallbackInfo& info) { return SubmitRw(info, Op::kWrite); }
 
+// Requests are recycled through a small free list: no heap allocation per request
+// once the pool has warmed up (a throw below frees the request instead).
+std::unique_ptr<DeviceWrap::Pending> DeviceWrap::Acquire() {
+  if (free_.empty()) return std::make_unique<Pending>();
+  std::unique_ptr<Pending> p = std::move(free_.back());
+  free_.pop_back();
+  return p;
+}
+
+void DeviceWrap::Recycle(Pending* p) {
+  p->Reset();
+  if (free_.size() < kPoolMax)
+    free_.emplace_back(p);
+  else
+    delete p;
+}
+
 Napi::Value DeviceWrap::SubmitRw(const Napi::CallbackInfo& info, Op op) {
   Napi::Env env = info.Env();
   CheckOpen(env);
-  auto p = std::make_unique<Pending>();
-  std::vector<napi_value> keep;
+  std::unique_ptr<Pending> p = Acquire();
+  keep_scratch_.clear();
   p->op = op;
-  p->length = ReadBuffers(info[0], &p->iov, &keep);
+  p->length = ReadBuffers(info[0], &p->iov, &keep_scratch_);
   p->offset = ReadOffset(info[1], "offset");
   if (op == Op::kWrite && info[2].ToBoolean().Value()) p->rw_flags = RWF_DSYNC;
-  p->keep.resize(keep.size());
-  for (size_t i = 0; i < keep.size(); ++i) napi_create_reference(env, keep[i], 1, &p->keep[i]);
+  p->keep.resize(keep_scratch_.size());
+  for (size_t i = 0; i < keep_scratch_.size(); ++i)
+    napi_create_reference(env, keep_scratch_[i], 1, &p->keep[i]);
   return Start(env, p.release());
 }
 
@@ -196,7 +228,7 @@ Napi::Value DeviceWrap::Space(const Napi::CallbackInfo& info) {
   int64_t op = ReadOffset(info[0], "op");
   if (op < static_cast<int>(Op::kFlush) || op >= kOpCount)
     throw Napi::RangeError::New(env, "unknown space operation");
-  auto p = std::make_unique<Pending>();
+  std::unique_ptr<Pending> p = Acquire();
   p->op = static_cast<Op>(op);
   p->offset = info[1].IsUndefined() ? 0 : ReadOffset(info[1], "offset");
   p->length = info[2].IsUndefined() ? 0 : ReadOffset(info[2], "length");
@@ -255,7 +287,6 @@ void DeviceWrap::OnReadable() {
 }
 
 void DeviceWrap::Settle(Napi::Env env, Pending* p) {
-  std::unique_ptr<Pending> owned(p);
   for (napi_ref ref : p->keep) napi_delete_reference(env, ref);
   if (p->res >= 0) {
     if (p->op == Op::kRead && p->done < p->length) {
@@ -263,16 +294,17 @@ void DeviceWrap::Settle(Napi::Env env, Pending* p) {
     }
     double ns = static_cast<double>(p->t_complete - p->t_submit);
     napi_resolve_deferred(env, p->deferred, Napi::Number::New(env, ns));
-    return;
+  } else {
+    ErrorSite site;
+    site.syscall = OpSyscall(p->op);
+    site.path = path_;
+    if (p->op != Op::kFlush && p->op != Op::kFsync) {
+      site.offset = p->offset;
+      site.length = p->length;
+    }
+    napi_reject_deferred(env, p->deferred, MakeIoError(env, static_cast<int>(p->res), site));
   }
-  ErrorSite site;
-  site.syscall = OpSyscall(p->op);
-  site.path = path_;
-  if (p->op != Op::kFlush && p->op != Op::kFsync) {
-    site.offset = p->offset;
-    site.length = p->length;
-  }
-  napi_reject_deferred(env, p->deferred, MakeIoError(env, static_cast<int>(p->res), site));
+  Recycle(p);
 }
 
 Napi::Value DeviceWrap::Probe(const Napi::CallbackInfo& info) {

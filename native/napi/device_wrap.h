@@ -43,6 +43,8 @@ class DeviceWrap : public Napi::ObjectWrap<DeviceWrap> {
   void OnPrepare();
   void Commit();
   void Settle(Napi::Env env, Pending* p);
+  std::unique_ptr<Pending> Acquire();
+  void Recycle(Pending* p);
 
   std::string path_;
   Opened opened_;
@@ -56,6 +58,8 @@ class DeviceWrap : public Napi::ObjectWrap<DeviceWrap> {
   Napi::ObjectReference resource_;
   std::unique_ptr<Napi::AsyncContext> async_;
   std::vector<Request*> reaped_;
+  std::vector<std::unique_ptr<Pending>> free_;  // recycled requests
+  std::vector<napi_value> keep_scratch_;        // buffers read from the current call
 };
 
 }  // namespace rawio
