@@ -8,14 +8,10 @@ import { spawnSync } from 'node:child_process'
 import { mkdtempSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
+import { opt } from './lib/args.mjs'
 import { attachLoop, cleanup, cleanupOnSignals, makeFile, scratchDir } from './lib/targets.mjs'
 
 const require = createRequire(import.meta.url)
-const args = process.argv.slice(2)
-const opt = (name, def) => {
-  const i = args.indexOf(`--${name}`)
-  return i >= 0 ? args[i + 1] : def
-}
 const seconds = Number(opt('seconds', '5'))
 const engine = opt('engine', 'io_uring')
 const rounds = Number(opt('rounds', '2'))

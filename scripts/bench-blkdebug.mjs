@@ -10,13 +10,9 @@ import { randomFillSync } from 'node:crypto'
 import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { join, resolve } from 'node:path'
+import { opt } from './lib/args.mjs'
 
 const require = createRequire(import.meta.url)
-const args = process.argv.slice(2)
-const opt = (name, def) => {
-  const i = args.indexOf(`--${name}`)
-  return i >= 0 ? args[i + 1] : def
-}
 const seconds = Number(opt('seconds', '0.5'))
 const rounds = Number(opt('rounds', '20'))
 const sizeMiB = Number(opt('size-mib', '256'))

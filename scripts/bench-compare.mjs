@@ -14,15 +14,11 @@ import { spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { args, opt } from './lib/args.mjs'
 import { attachLoop, cleanup, cleanupOnSignals, makeFile, scratchDir } from './lib/targets.mjs'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const cli = join(root, 'dist/lib/bench/cli.js')
-const args = process.argv.slice(2)
-const opt = (name, def) => {
-  const i = args.indexOf(`--${name}`)
-  return i >= 0 ? args[i + 1] : def
-}
 const quick = args.includes('--quick')
 const seconds = Number(opt('seconds', quick ? '2' : '3'))
 const rounds = Number(opt('rounds', quick ? '1' : '3'))
