@@ -2,6 +2,7 @@
 // report in the chosen format; the exit status is the result. Run directly with
 // `node dist/lib/bench/cli.js [options] TARGET` until bin/rawio.js dispatches to it.
 import { processSink } from '../report'
+import { isJobFile, runJobFiles } from './jobfile-cli'
 import { benchUsage, type JobOptions, type OutputOptions, parseBenchArgs } from './options'
 import { ProgressLine, type ProgressStream } from './progress'
 import { reporterFor } from './report'
@@ -65,6 +66,7 @@ export async function runBenchCli(
   args: string[],
   io: BenchIo = { out: processSink.out, err: processSink.err },
 ): Promise<number> {
+  if (args.some((a) => !a.startsWith('-') && isJobFile(a))) return runJobFiles(args, io)
   let parsed: ReturnType<typeof parseBenchArgs>
   try {
     parsed = parseBenchArgs(args)

@@ -250,6 +250,16 @@ for (const [name, def] of Object.entries(jobOptionTable) as Array<[keyof JobOpti
   for (const a of def.alias ?? []) lookup.set(a, name)
 }
 
+/** The JobOptions key an option name (or alias) stands for, if rawio's table has it. */
+export function optionKey(name: string): keyof JobOptions | undefined {
+  return lookup.get(name.replace(/-/g, '_'))
+}
+
+/** Whether the option takes a value (false: a flag, given bare or as 0/1). */
+export function optionTakesValue(key: keyof JobOptions): boolean {
+  return jobOptionTable[key].parse !== undefined
+}
+
 function unknown(name: string): UsageError {
   const names = [...lookup.keys(), 'output-format', 'quiet', 'help']
   const best = names.map((n) => [n, distance(name, n)] as const).sort((x, y) => x[1] - y[1])[0]

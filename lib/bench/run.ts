@@ -106,17 +106,23 @@ export class BenchRun extends EventEmitter<{ progress: [BenchProgress] }> {
   }
 }
 
+/** A job resolved against its target and past the write interlock, not started yet. */
+export interface PreparedBench {
+  job: ResolvedJob
+  target: TargetInfo
+}
+
 /**
- * Resolves the options against the target, puts write and trim workloads on a block device
+ * Resolves the options against the target and puts write and trim workloads on a block device
  * through the write interlock (lib/safety: mounted, swap, other holders, signatures; --force
- * overrides what can be overridden), and starts the run. Rejects with UsageError, IoError or
- * InterlockError.
+ * overrides what can be overridden). No I/O: a job file's jobs are all prepared before any of
+ * them starts. Rejects with UsageError, IoError or InterlockError.
  */
-export async function startBench(
+export async function prepareBench(
   path: string,
   options: JobOptions,
   opts: BenchRunOptions = {},
-): Promise<BenchRun> {
+): Promise<PreparedBench> {
   const rw = options.rw ?? 'read'
   const writes = rw !== 'read' && rw !== 'randread'
   const target = probeTarget(path, !options.readonly && writes)
@@ -127,6 +133,16 @@ export async function startBench(
     if (!result.ok) throw new InterlockError(result)
     for (const f of result.overridden) job.warnings.push(`--force: writing although ${f.device} ${f.text}`)
   }
+  return { job, target }
+}
+
+/** Prepares (prepareBench) and starts the run. */
+export async function startBench(
+  path: string,
+  options: JobOptions,
+  opts: BenchRunOptions = {},
+): Promise<BenchRun> {
+  const { job, target } = await prepareBench(path, options, opts)
   return new BenchRun(job, target, opts)
 }
 
