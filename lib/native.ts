@@ -92,28 +92,48 @@ export const packageRoot =
     existsSync(join(d, 'binding.gyp')),
   ) ?? process.cwd()
 
+/** Which addon file was loaded, and how it was found (for `rawio -V`). */
+export interface AddonOrigin {
+  kind: 'local build' | 'prebuild' | 'RAWIO_ADDON'
+  path: string
+}
+
+let origin: AddonOrigin | undefined
+
+/** The addon file in use, once binding() has loaded it. */
+export function addonOrigin(): AddonOrigin | undefined {
+  return origin
+}
+
+function locate(): AddonOrigin {
+  const override = process.env.RAWIO_ADDON // e.g. the ASan build of scripts/sanitize.sh
+  if (override) return { kind: 'RAWIO_ADDON', path: resolve(override) }
+  // The usual case, a local build, is loaded directly: node-gyp-build's directory scan
+  // (prebuilds/ for a matching platform tag) costs start-up time that `rawio -c` feels.
+  const local = join(packageRoot, 'build', 'Release', 'rawio.node')
+  if (existsSync(local)) return { kind: 'local build', path: local }
+  const found = (require('node-gyp-build') as { resolve(dir: string): string }).resolve(packageRoot)
+  return { kind: found.startsWith(join(packageRoot, 'prebuilds')) ? 'prebuild' : 'local build', path: found }
+}
+
 function load(): Binding {
   try {
-    const override = process.env.RAWIO_ADDON // e.g. the ASan build of scripts/sanitize.sh
-    // The usual case, a local build, is loaded directly: node-gyp-build's directory scan
-    // (prebuilds/ for a matching platform tag) costs start-up time that `rawio -c` feels.
-    const local = join(packageRoot, 'build', 'Release', 'rawio.node')
-    const binding = override
-      ? (require(resolve(override)) as Binding)
-      : existsSync(local)
-        ? (require(local) as Binding)
-        : (require('node-gyp-build') as (dir: string) => Binding)(packageRoot)
+    const where = locate()
+    const binding = require(where.path) as Binding
+    origin = where
     binding.setErrorClass(IoError)
     setStrerror(binding.strerror)
     return binding
   } catch (e) {
-    const why = e instanceof Error ? e.message : String(e)
+    const why = (e instanceof Error ? e.message : String(e)).split('\n')[0]
     throw new Error(
       `rawio: could not load the native addon (${why}).\n` +
-        'Try, in the rawio directory:\n' +
-        '  - npm rebuild            (builds it with node-gyp; needs g++, make and python3)\n' +
-        '  - apt-get install liburing-dev   (for the io_uring engine; the build works without it)\n' +
-        '  - check that Node is >= 20 and the prebuild in prebuilds/ matches your platform',
+        `No prebuild matches ${process.platform}-${process.arch} here and there is no local build. Try:\n` +
+        '  - npm rebuild rawio   (builds it from source: needs g++, make and python3, and install\n' +
+        '                         scripts allowed: not --ignore-scripts)\n' +
+        '  - apt-get install liburing-dev (dnf install liburing-devel) first, for the io_uring engine;\n' +
+        '    the build works without it\n' +
+        `  - Node.js >= 20 (this is ${process.version}); prebuilds are for linux-x64 and linux-arm64 with glibc`,
     )
   }
 }

@@ -4,6 +4,7 @@
 #include "bench/bench_module.h"
 #include "engine/request.h"
 #include "napi/addon_data.h"
+#include "napi/build_info.h"
 #include "napi/device_wrap.h"
 #include "napi/module_fns.h"
 #include "safety/safety_module.h"
@@ -42,6 +43,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   RegisterModuleFunctions(env, exports);
   RegisterBench(env, exports);
   RegisterSafety(env, exports);
+  RegisterBuildInfo(env, exports);
   return exports;
 }
 

@@ -6,7 +6,8 @@ import { CommandStop, type Line, PROGRAM } from '../commands/spec'
 import { processSink, Reporter, type Sink } from '../report'
 import { type Interrupt, installInterrupt } from '../safety/interrupt'
 import { type CliConfig, parseCli } from './options'
-import { usageText, versionText } from './usage'
+import { usageText } from './usage'
+import { versionReport } from './version'
 
 export interface MainIo {
   sink?: Sink
@@ -35,9 +36,12 @@ export async function main(args: string[], io: MainIo = {}): Promise<number> {
       case 'help':
         sink.out(usageText(PROGRAM))
         return 0
-      case 'version':
-        sink.out(versionText(io.root ?? packageRoot()))
-        return 0
+      case 'version': {
+        const v = versionReport(io.root ?? packageRoot())
+        sink.out(v.out)
+        if (v.err) sink.err(v.err)
+        return v.status
+      }
       case 'exit':
         if (parsed.usage) sink.out(usageText(PROGRAM))
         return parsed.status

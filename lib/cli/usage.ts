@@ -1,9 +1,4 @@
-// `rawio -h` and `rawio -V`: qemu-io's texts, adapted to what rawio is.
-import { readFileSync } from 'node:fs'
-import { join } from 'node:path'
-import { binding } from '../native'
-
-export const QEMU_IO_VERSION = '7.2'
+// `rawio -h`: qemu-io's text, adapted to what rawio is (`-V` is lib/cli/version.ts).
 
 export function usageText(prog = 'rawio'): string {
   return `Usage: ${prog} [OPTIONS]... [-c STRING]... [file]
@@ -42,26 +37,4 @@ rawio's own options:
 See '${prog} -c help' for information on available commands,
 and docs/cli.md for how rawio differs from qemu-io.
 `
-}
-
-/** The package version, read only when -V asks for it. */
-export function versionText(root: string, prog = 'rawio'): string {
-  let version = 'unknown'
-  try {
-    version = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version
-  } catch {
-    // keep 'unknown'
-  }
-  return `${prog} version ${version} (qemu-io ${QEMU_IO_VERSION} command language)\n${enginesLine()}`
-}
-
-/** Which I/O engines this build and kernel can use, and why io_uring cannot when it cannot. */
-function enginesLine(): string {
-  try {
-    const e = binding().engines()
-    const uring = e.io_uring ? 'io_uring' : `io_uring unavailable (${e.ioUringReason ?? 'unknown'})`
-    return `engines: ${uring}, threads\n`
-  } catch (e) {
-    return `engines: none (${(e as Error).message.split('\n')[0]})\n`
-  }
 }

@@ -34,12 +34,15 @@ class UringDriver final : public IoDriver {
     if (cfg.sqpoll) base |= IORING_SETUP_SQPOLL;
     if (cfg.hipri) base |= IORING_SETUP_IOPOLL;
     int r = -EINVAL;
+#if defined(RAWIO_URING_SETUP_SINGLE_ISSUER) && defined(RAWIO_URING_SETUP_DEFER_TASKRUN) && \
+    defined(RAWIO_URING_SUBMIT_AND_GET_EVENTS)
     if (!cfg.sqpoll && !cfg.hipri) {
       // One submitter, task work run only when it waits: the cheapest ring (6.1+).
       r = Setup(base | IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN |
                 IORING_SETUP_R_DISABLED);
       disabled_ = r == 0;
     }
+#endif
     if (r < 0) r = Setup(base);
     if (r < 0) {
       if (cfg.sqpoll)
@@ -109,14 +112,16 @@ class UringDriver final : public IoDriver {
         if (cfg_.fua) sqe->rw_flags = RWF_DSYNC;
         break;
       case IoOp::kTrim:
+#ifdef RAWIO_URING_OP_URING_CMD
         if (cfg_.is_block) {
           io_uring_prep_rw(IORING_OP_URING_CMD, sqe, fd, nullptr, 0, 0);
           sqe->cmd_op = kBlockUringCmdDiscard;
           sqe->addr = off;
           sqe->addr3 = len;
-        } else {
-          io_uring_prep_fallocate(sqe, fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, off, len);
+          break;
         }
+#endif
+        io_uring_prep_fallocate(sqe, fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, off, len);
         break;
       case IoOp::kFsync:
         io_uring_prep_fsync(sqe, fd, 0);
@@ -137,8 +142,12 @@ class UringDriver final : public IoDriver {
     }
     // Deferred task work: completions are only posted when we ask for events, so
     // ask even when not waiting.
+#ifdef RAWIO_URING_SUBMIT_AND_GET_EVENTS
     int r = wait_nr ? io_uring_submit_and_wait(&ring_, wait_nr)
                     : io_uring_submit_and_get_events(&ring_);
+#else  // no deferred task work either: completions post without asking
+    int r = wait_nr ? io_uring_submit_and_wait(&ring_, wait_nr) : io_uring_submit(&ring_);
+#endif
     if (r < 0 && r != -EINTR && r != -EAGAIN && r != -EBUSY && r != -ETIME) return r;
     io_uring_cqe* cqe;
     unsigned head, seen = 0;
@@ -197,7 +206,11 @@ class UringDriver final : public IoDriver {
   io_uring ring_;
   bool ring_ok_ = false;
   bool disabled_ = false;
+#ifdef RAWIO_URING_OP_URING_CMD
   DiscardPath discard_ = kUnknown;
+#else  // no BLOCK_URING_CMD_DISCARD in this liburing: the ioctl, inline
+  DiscardPath discard_ = kInline;
+#endif
   std::vector<Completion> inline_done_;
 };
 

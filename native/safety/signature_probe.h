@@ -17,7 +17,7 @@ struct Signature {
 };
 
 struct SignatureReport {
-  bool available = false;   // built with libblkid
+  bool available = false;   // libblkid was loaded
   std::string reason;       // why not available, or why the probe failed
   int error = 0;            // -errno when the probe could not run
   bool ambivalent = false;  // more than one superblock signature matched
@@ -27,7 +27,7 @@ struct SignatureReport {
 // Probes path (a block device or image) with superblocks and partitions enabled.
 SignatureReport ProbeSignatures(const std::string& path);
 
-// libblkid's version string, or "" when not built with it.
+// libblkid's version string, or "" when it could not be loaded.
 std::string BlkidVersion();
 
 }  // namespace rawio

@@ -80,12 +80,12 @@ describe('help and version', () => {
     expect(r.stdout).toContain('--json')
   })
 
-  it('-V prints the version', async () => {
+  it('-V prints the version, then what this installation can do (test/pkg/version.test.ts)', async () => {
     const r = await run(['-V'])
     expect(r).toEqual({
       status: 0,
       stdout: expect.stringMatching(
-        /^rawio version 0\.1\.0 \(qemu-io 7\.2 command language\)\nengines: (io_uring|io_uring unavailable \(.*\)), threads\n$/,
+        /^rawio version 0\.1\.0 \(qemu-io 7\.2 command language\)\nengines: (io_uring|io_uring unavailable \(.*\)), threads\naddon: .*\nio_uring: [^]*libblkid: .*\n$/,
       ),
       stderr: '',
     })
