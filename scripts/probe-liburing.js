@@ -10,7 +10,7 @@
 //   RAWIO_LIBURING_PREFIX   use <prefix>/include and <prefix>/lib/liburing.a instead of the system's
 //   RAWIO_NO_URING=1        build without io_uring (the probe still runs, and says so)
 //   RAWIO_PORTABLE=1        a prebuild: liburing must link statically; fail instead of falling back
-'use strict'
+
 const { spawn, spawnSync } = require('node:child_process')
 const fs = require('node:fs')
 const os = require('node:os')
@@ -39,9 +39,21 @@ const BASE = `
 
 /** One macro per capability; the names are what native/ guards code with. */
 const FEATURES = [
-  { macro: 'RAWIO_URING_SETUP_SINGLE_ISSUER', name: 'SINGLE_ISSUER', body: 'unsigned f = IORING_SETUP_SINGLE_ISSUER; (void)f;' },
-  { macro: 'RAWIO_URING_SETUP_DEFER_TASKRUN', name: 'DEFER_TASKRUN', body: 'unsigned f = IORING_SETUP_DEFER_TASKRUN; (void)f;' },
-  { macro: 'RAWIO_URING_SETUP_COOP_TASKRUN', name: 'COOP_TASKRUN', body: 'unsigned f = IORING_SETUP_COOP_TASKRUN; (void)f;' },
+  {
+    macro: 'RAWIO_URING_SETUP_SINGLE_ISSUER',
+    name: 'SINGLE_ISSUER',
+    body: 'unsigned f = IORING_SETUP_SINGLE_ISSUER; (void)f;',
+  },
+  {
+    macro: 'RAWIO_URING_SETUP_DEFER_TASKRUN',
+    name: 'DEFER_TASKRUN',
+    body: 'unsigned f = IORING_SETUP_DEFER_TASKRUN; (void)f;',
+  },
+  {
+    macro: 'RAWIO_URING_SETUP_COOP_TASKRUN',
+    name: 'COOP_TASKRUN',
+    body: 'unsigned f = IORING_SETUP_COOP_TASKRUN; (void)f;',
+  },
   {
     macro: 'RAWIO_URING_OP_URING_CMD',
     name: 'URING_CMD',
@@ -128,7 +140,10 @@ async function probe() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rawio-probe-'))
   try {
     const inc = out.includeDirs.map((d) => `-I${d}`)
-    const header = await tryBuild(dir, 'header', '#include <liburing.h>\nint main() { return 0; }\n', [...inc, '-c'])
+    const header = await tryBuild(dir, 'header', '#include <liburing.h>\nint main() { return 0; }\n', [
+      ...inc,
+      '-c',
+    ])
     if (!header.ok) {
       out.missing = 'header'
       out.reason = 'liburing.h not found'
@@ -185,7 +200,10 @@ function defines(r) {
     d.push(`RAWIO_URING_MISSING=${MISSING[r.missing]}`)
   }
   if (r.version) {
-    d.push(`RAWIO_LIBURING_VERSION_MAJOR=${r.version.major}`, `RAWIO_LIBURING_VERSION_MINOR=${r.version.minor}`)
+    d.push(
+      `RAWIO_LIBURING_VERSION_MAJOR=${r.version.major}`,
+      `RAWIO_LIBURING_VERSION_MINOR=${r.version.minor}`,
+    )
   }
   return d
 }

@@ -25,7 +25,9 @@ function packageVersion(root: string): string {
 export function capabilityLines(c: Capabilities): string[] {
   if (!c.loaded) return [`engines: none (${c.error.split('\n')[0]})`]
   const e = c.engines
-  const lines = [`engines: ${e.io_uring ? 'io_uring' : `io_uring unavailable (${e.ioUringReason ?? 'unknown'})`}, threads`]
+  const lines = [
+    `engines: ${e.io_uring ? 'io_uring' : `io_uring unavailable (${e.ioUringReason ?? 'unknown'})`}, threads`,
+  ]
   const b = c.build
   const how = b ? [b.staticCxx ? 'libstdc++ static' : '', b.compiler ? `gcc ${b.compiler}` : ''] : []
   const detail = how.filter(Boolean).join(', ')
@@ -37,13 +39,17 @@ export function capabilityLines(c: Capabilities): string[] {
     } else {
       const version = u.liburing ? `liburing ${u.liburing}` : 'liburing of unknown version'
       const have = u.features.filter((f) => f.built).map((f) => f.name)
-      lines.push(`io_uring: built with ${version}; features: ${have.length ? have.join(' ') : 'none beyond 2.0'}`)
+      lines.push(
+        `io_uring: built with ${version}; features: ${have.length ? have.join(' ') : 'none beyond 2.0'}`,
+      )
       for (const f of u.features) if (!f.built) lines.push(`io_uring: ${f.reason ?? `no ${f.name}`}`)
     }
   }
   const k = c.blkid
   if (k?.available) {
-    lines.push(`libblkid: ${k.version ?? 'unknown version'} (${k.library ?? 'libblkid.so.1'}): signature check active`)
+    lines.push(
+      `libblkid: ${k.version ?? 'unknown version'} (${k.library ?? 'libblkid.so.1'}): signature check active`,
+    )
   } else {
     lines.push(
       `libblkid: not loaded (${k?.reason ?? 'this addon has no signature check'}): signature check ` +

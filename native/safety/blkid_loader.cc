@@ -10,7 +10,8 @@ namespace rawio {
 namespace {
 
 constexpr const char* kInstallHint =
-    "install libblkid (Debian/Ubuntu: apt-get install libblkid1; Fedora/RHEL: dnf install libblkid; "
+    "install libblkid (Debian/Ubuntu: apt-get install libblkid1; Fedora/RHEL: dnf install "
+    "libblkid; "
     "Alpine: apk add libblkid; Arch: pacman -S util-linux-libs)";
 
 template <typename F>
