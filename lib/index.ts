@@ -1,4 +1,5 @@
-// The public API surface, and nothing else.
+// The public API surface, and nothing else (loading it plugs blkdebug: names into Device.open).
+import './blkdebug/register'
 
 export * from './bench'
 export { allocAligned, isAligned } from './buffers'
@@ -6,7 +7,10 @@ export { type CacheMode, cacheModes } from './cache-modes'
 export { type CommandResult, Session, type SessionOptions } from './commands'
 export {
   type AlignMode,
+  type BlockDriver,
   Device,
+  type DeviceHooks,
+  type DriverContext,
   type EngineChoice,
   type Extent,
   type Geometry,
@@ -16,6 +20,7 @@ export {
   type WriteOptions,
   type ZeroOptions,
 } from './device'
+export { StackedDriver, type WriteFlags, type ZeroFlags } from './driver'
 export { IoError, UsageError } from './errors'
 export type { EngineReport } from './native'
 export * from './safety'

@@ -10,8 +10,6 @@ export interface RawAccess {
   size: number
   isFile: boolean
   blockSize: number
-  /** qemu's RMW events (pwritev_rmw_head, ...), for the fault-injection layer. */
-  event?: (name: string) => Promise<void> | void
 }
 
 export interface Span {
@@ -73,14 +71,10 @@ export async function unalignedWrite(
   try {
     const bounce = raw.alloc(end - start)
     if (headPartial) {
-      await raw.event?.('pwritev_rmw_head')
       await raw.read(bounce.subarray(0, bs), start)
-      await raw.event?.('pwritev_rmw_after_head')
     }
     if (tailPartial && (end - bs > start || !headPartial)) {
-      await raw.event?.('pwritev_rmw_tail')
       await raw.read(bounce.subarray(end - bs - start), end - bs)
-      await raw.event?.('pwritev_rmw_after_tail')
     }
     gather(bounce, offset - start, buffers)
     await raw.write(bounce, start, fua)

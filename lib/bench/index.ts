@@ -1,4 +1,6 @@
-// The bench API surface (for lib/index.ts to re-export, and for Device.bench to delegate to).
+// The bench API surface (for lib/index.ts to re-export); loading it adds Device.bench().
+import './device-bench'
+
 export type { BenchEngine, BenchPhase, RwMode } from './binding'
 export { runBenchCli } from './cli'
 export { runBenchCommand } from './command'

@@ -1,4 +1,7 @@
-// Fault injection and request breakpoints (qemu's blkdebug) for rawio: the public surface.
+// Fault injection and request breakpoints (qemu's blkdebug) for rawio: the public surface. Loading
+// it registers the blkdebug: opener with Device.open.
+import './register'
+
 export {
   type BlkdebugCommand,
   type BlkdebugCommandResult,
@@ -18,6 +21,7 @@ export {
   readBlkdebugConfig,
   type SetStateRule,
 } from './config'
+export { BlkdebugDriver, type BlkdebugDriverOptions } from './driver'
 export { BLKDEBUG_EVENTS, type BlkdebugEvent, IO_TYPES, type IoType, RAW_PATH_EVENTS } from './events'
 export { BlkdebugError, BlkdebugLayer, type WaitBreakOptions } from './layer'
 export {

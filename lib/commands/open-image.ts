@@ -1,6 +1,7 @@
 // Opening an image as qemu-io's openfile() does, with its checks in its order and its messages
 // ("can't open device X: ..."), then rawio's image lock.
 import { statSync } from 'node:fs'
+import '../blkdebug/register'
 import { type CacheMode, cacheModes } from '../cache-modes'
 import { type AlignMode, Device, type DeviceHooks, type EngineChoice } from '../device'
 import { IoError } from '../errors'

@@ -14,24 +14,18 @@ export function isInterlockFailure(e: unknown): e is InterlockError {
 }
 
 /**
- * Combines hook sets (e.g. fault injection and the interlock): native wrappers nest in order,
- * gates run in order, events go to each.
+ * Combines hook sets (e.g. fault injection and the interlock): driver wrappers nest in order
+ * (the first innermost), gates run in order.
  */
 export function combineHooks(...sets: (DeviceHooks | undefined)[]): DeviceHooks {
   const hooks = sets.filter((h): h is DeviceHooks => h !== undefined)
   const out: DeviceHooks = {}
-  const wrappers = hooks.flatMap((h) => (h.wrapNative ? [h.wrapNative.bind(h)] : []))
-  if (wrappers.length) out.wrapNative = (n) => wrappers.reduce((acc, w) => w(acc), n)
+  const wrappers = hooks.flatMap((h) => (h.wrapDriver ? [h.wrapDriver.bind(h)] : []))
+  if (wrappers.length) out.wrapDriver = (lower, dev) => wrappers.reduce((acc, w) => w(acc, dev), lower)
   const gates = hooks.flatMap((h) => (h.beforeFirstWrite ? [h.beforeFirstWrite.bind(h)] : []))
   if (gates.length) {
     out.beforeFirstWrite = async (dev) => {
       for (const g of gates) await g(dev)
-    }
-  }
-  const events = hooks.flatMap((h) => (h.event ? [h.event.bind(h)] : []))
-  if (events.length) {
-    out.event = async (name) => {
-      for (const e of events) await e(name)
     }
   }
   return out

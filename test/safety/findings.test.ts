@@ -199,20 +199,21 @@ describe('findings and refusal lines', () => {
 })
 
 describe('combineHooks', () => {
-  it('runs gates in order and nests native wrappers', async () => {
+  it('runs gates in order and nests driver wrappers', async () => {
     const order: string[] = []
     const h = combineHooks(
       {
         beforeFirstWrite: async () => void order.push('a'),
-        wrapNative: (n) => ({ ...n, tag: 'a' }) as never,
+        wrapDriver: (n) => ({ ...n, tag: 'a' }) as never,
       },
       undefined,
-      { beforeFirstWrite: async () => void order.push('b'), event: () => void order.push('ev') },
+      { beforeFirstWrite: async () => void order.push('b') },
     )
     await h.beforeFirstWrite?.({} as never)
-    await h.event?.('x')
-    expect(order).toEqual(['a', 'b', 'ev'])
-    const wrapped = h.wrapNative ? (h.wrapNative({} as never) as unknown as { tag: string }) : undefined
+    expect(order).toEqual(['a', 'b'])
+    const wrapped = h.wrapDriver
+      ? (h.wrapDriver({} as never, {} as never) as unknown as { tag: string })
+      : undefined
     expect(wrapped?.tag).toBe('a')
   })
 })
