@@ -1,5 +1,6 @@
 // flush, truncate, length and discard (qemu-io-cmds.c flush_f, truncate_f, length_f, discard_f).
 import { IoError } from '../errors'
+import type { Reporter } from '../report'
 import { cvtstr } from '../units'
 import {
   checkRequest,
@@ -13,7 +14,7 @@ import {
   strerror,
 } from './io'
 import { clipToFile, imageLength } from './sectors'
-import { defineCommand, failOut, failReport, flag, num, option } from './spec'
+import { defineCommand, failOut, failReport, flag, num, option, PROGRAM } from './spec'
 
 export const flush = defineCommand({
   name: 'flush',
@@ -81,19 +82,23 @@ export const truncate = defineCommand({
         throw failReport(`Could not resize file: ${strerror(e)}`, e.code)
       }
       if (req.offset > old && req.prealloc !== 'off')
-        await preallocate(dev, old, req.offset - old, req.prealloc)
+        await preallocate(dev, old, req.offset - old, req.prealloc, out)
     }
     out.result({ command: 'truncate', ok: true, bytes: req.offset })
     return null
   },
 })
 
-/** falloc: allocate the new range; full: write real zeroes into it. */
+/**
+ * falloc: allocate the new range; full: write real zeroes into it. A failure (ENOSPC) puts the old
+ * size back, which frees whatever the attempt allocated, as qemu's file-posix does.
+ */
 async function preallocate(
   dev: ReturnType<typeof deviceOf>,
   offset: number,
   length: number,
   mode: Prealloc,
+  out: Reporter,
 ): Promise<void> {
   try {
     if (mode === 'falloc') {
@@ -108,6 +113,12 @@ async function preallocate(
     }
   } catch (e) {
     if (!(e instanceof IoError)) throw e
+    try {
+      await dev.truncate(offset)
+    } catch (r) {
+      if (!(r instanceof IoError)) throw r
+      out.error(`${PROGRAM}: Failed to restore old file length: ${strerror(r)}`)
+    }
     const what =
       mode === 'falloc' ? 'Could not preallocate new data' : 'Could not write zeros for preallocation'
     throw failReport(`${what}: ${strerror(e)}`, e.code)
