@@ -79,3 +79,21 @@ export function ioError(code: keyof typeof constants.errno, syscall: string, sit
 export function isIoError(e: unknown): e is IoError {
   return e instanceof IoError
 }
+
+/**
+ * qemu's image-lock refusal (raw_check_lock_bytes): another process holds a conflicting lock. The
+ * message is qemu's two lines, `Failed to get "write" lock` and `Is another process using the image
+ * [PATH]?`; a reader's lock is qemu's "consistent read".
+ */
+export function lockError(path: string, kind: 'read' | 'write'): IoError {
+  const what = kind === 'read' ? 'consistent read' : 'write'
+  const description = `Failed to get "${what}" lock\nIs another process using the image [${path}]?`
+  return new IoError({
+    message: description,
+    code: 'EAGAIN',
+    errno: constants.errno.EAGAIN,
+    syscall: 'fcntl(F_OFD_SETLK)',
+    description,
+    path,
+  })
+}

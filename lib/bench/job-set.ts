@@ -7,6 +7,7 @@ import { UsageError } from '../errors'
 import { binding } from '../native'
 import { where } from './fio-catalog'
 import type { FioJob } from './fio-jobs'
+import type { ImageLocks } from './image-lock'
 import type { BenchResult } from './result'
 import { type BenchFailure, BenchRun, type PreparedBench, prepareBench } from './run'
 
@@ -50,7 +51,7 @@ export function groupIds(jobs: readonly FioJob[]): number[] {
 }
 
 /** Resolves every job against its target; the first refusal throws, before any I/O. */
-export async function prepareJobs(jobs: readonly FioJob[]): Promise<PreparedBench[]> {
+export async function prepareJobs(jobs: readonly FioJob[], locks?: ImageLocks): Promise<PreparedBench[]> {
   const out: PreparedBench[] = []
   for (const job of jobs) {
     const path = job.options.filename
@@ -59,7 +60,7 @@ export async function prepareJobs(jobs: readonly FioJob[]): Promise<PreparedBenc
         `${where(job.source, job.name)} no filename= for this job (rawio does not create fio's JOB.N.0 files)`,
       )
     try {
-      out.push(await prepareBench(path, job.options))
+      out.push(await prepareBench(path, job.options, { locks }))
     } catch (e) {
       if (e instanceof UsageError) throw new UsageError(`${where(job.source, job.name)} ${e.message}`)
       throw e

@@ -6,6 +6,7 @@ import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } fro
 import { cpus, totalmem } from 'node:os'
 import type { BenchIo } from './cli'
 import { type FioJob, jobsFromSections } from './fio-jobs'
+import { ImageLocks } from './image-lock'
 import { type JobOutcome, JobSet, prepareJobs } from './job-set'
 import { commandLineSections, type JobFileContext, type JobSection, parseJobFile } from './jobfile'
 import { parseBenchArgs } from './options'
@@ -119,9 +120,12 @@ export async function runJobFiles(args: readonly string[], io: BenchIo): Promise
       warned.add(key)
     }
   let set: JobSet
+  // Every target's image lock, once, for the whole run (the shell's locks: lib/bench/image-lock).
+  const locks = new ImageLocks()
   try {
-    set = new JobSet(jobs, await prepareJobs(jobs))
+    set = new JobSet(jobs, await prepareJobs(jobs, locks))
   } catch (e) {
+    locks.releaseAll()
     io.err(`bench: ${(e as Error).message}\n`)
     return 1
   }
@@ -139,6 +143,7 @@ export async function runJobFiles(args: readonly string[], io: BenchIo): Promise
       },
     })
   } finally {
+    locks.releaseAll()
     if (timer) clearInterval(timer)
     process.off('SIGINT', onSigint)
     line.clear()

@@ -54,6 +54,8 @@ export interface JobOptions {
   verify_bs?: number
   readonly?: boolean
   force?: boolean
+  /** -U: take no image lock (as the shell's -U). */
+  force_share?: boolean
 }
 
 export interface OutputOptions {
@@ -210,6 +212,7 @@ export const jobOptionTable: Table = {
   },
   readonly: { help: 'forbid writes outright' },
   force: { help: 'write to a block device despite a signature or another holder (never when mounted)' },
+  force_share: { help: 'take no image lock (-U); by default a write job takes the write lock' },
 }
 
 export interface BenchArgs {
@@ -304,6 +307,7 @@ export function parseBenchArgs(args: readonly string[]): BenchArgs {
     }
     if (arg === '-q' || arg === '--quiet') output.quiet = true
     else if (arg === '-C') output.format = 'csv'
+    else if (arg === '-U') job.force_share = true
     else if (arg === '-h' || arg === '--help') help = true
     else if (arg.startsWith('--')) {
       const eq = arg.indexOf('=')
@@ -345,5 +349,6 @@ export function benchUsage(): string {
   lines.push(`${'  --output-format=FMT'.padEnd(30)} normal|json|csv`)
   lines.push(`${'  -C'.padEnd(30)} one CSV line (docs/bench.md lists the fields)`)
   lines.push(`${'  -q, --quiet'.padEnd(30)} no progress line`)
+  lines.push(`${'  -U'.padEnd(30)} the same as --force_share`)
   return lines.join('\n')
 }

@@ -8,6 +8,7 @@ import { IoError } from '../errors'
 import { binding, type NativeGeometry, packageRoot } from '../native'
 import { checkTarget, InterlockError } from '../safety/interlock'
 import { benchBinding, type NativeBenchHandle, type NativeBenchResult } from './binding'
+import { ImageLocks } from './image-lock'
 import { type ResolvedJob, resolveJob, type TargetInfo } from './job'
 import type { JobOptions } from './options'
 import { type BenchProgress, ProgressTracker } from './progress'
@@ -38,8 +39,13 @@ export interface BenchFailure extends IoError {
 export interface BenchRunOptions {
   /** How often 'progress' events fire (default 1000 ms). */
   progressIntervalMs?: number
-  /** The target is held open by the caller (the shell's device): do not ask for O_EXCL. */
+  /** The target is held open by the caller (the shell's device): do not ask for O_EXCL, nor a lock. */
   shared?: boolean
+  /**
+   * Where the image locks are held (lib/bench/image-lock). prepareBench takes them only when given
+   * one; startBench makes its own and releases it when the run settles.
+   */
+  locks?: ImageLocks
 }
 
 export class BenchRun extends EventEmitter<{ progress: [BenchProgress] }> {
@@ -125,7 +131,12 @@ export async function prepareBench(
 ): Promise<PreparedBench> {
   const rw = options.rw ?? 'read'
   const writes = rw !== 'read' && rw !== 'randread'
-  const target = probeTarget(path, !options.readonly && writes)
+  const writable = !options.readonly && writes
+  // The shell's image lock, unless the caller holds the target already (the shell's own device) or -U.
+  const locks = opts.shared || options.force_share ? undefined : opts.locks
+  const target = locks
+    ? { path, geometry: locks.take(path, writable ? 'write' : 'read') }
+    : probeTarget(path, writable)
   const job = resolveJob(options, target, binding().engines())
   if (opts.shared) job.native.exclusive = false
   if (writes && target.geometry.kind === 'block') {
@@ -142,8 +153,19 @@ export async function startBench(
   options: JobOptions,
   opts: BenchRunOptions = {},
 ): Promise<BenchRun> {
-  const { job, target } = await prepareBench(path, options, opts)
-  return new BenchRun(job, target, opts)
+  const locks = opts.locks ?? new ImageLocks()
+  try {
+    const { job, target } = await prepareBench(path, options, { ...opts, locks })
+    const run = new BenchRun(job, target, opts)
+    if (!opts.locks) run.result.then(release, release)
+    return run
+  } catch (e) {
+    if (!opts.locks) locks.releaseAll()
+    throw e
+  }
+  function release() {
+    locks.releaseAll()
+  }
 }
 
 /** Runs a job to the end: the library form of `rawio bench`. */

@@ -4,7 +4,7 @@ import { statSync } from 'node:fs'
 import '../blkdebug/register'
 import { type CacheMode, cacheModes } from '../cache-modes'
 import { type AlignMode, Device, type DeviceHooks, type EngineChoice } from '../device'
-import { IoError } from '../errors'
+import { IoError, lockError } from '../errors'
 import { parseAioMode, parseBool, parseDiscardMode, QEMU_FORMATS, RAWIO_FORMATS } from './image-options'
 import { strerror } from './io'
 import { type CommandStop, failErr, failReport, PROGRAM } from './spec'
@@ -146,11 +146,8 @@ function checkOpened(path: string, dev: Device, opts: ImageOptions): void {
     throw cantOpen(path, `'file' driver requires '${path}' to be a regular file`)
   }
   if (!opts.forceShare && !dev.lockImage(opts.readOnly ? 'read' : 'write')) {
-    const what = opts.readOnly ? 'consistent read' : 'write'
-    throw failErr(
-      `${PROGRAM}: can't open device ${path}: Failed to get "${what}" lock\nIs another process using the image [${path}]?`,
-      'EAGAIN',
-    )
+    const e = lockError(path, opts.readOnly ? 'read' : 'write')
+    throw failErr(`${PROGRAM}: can't open device ${path}: ${e.message}`, e.code)
   }
 }
 
@@ -158,10 +155,7 @@ function checkOpened(path: string, dev: Device, opts: ImageOptions): void {
 export function relock(dev: Device, readOnly: boolean, forceShare: boolean): void {
   if (forceShare) return
   if (!dev.lockImage(readOnly ? 'read' : 'write')) {
-    const what = readOnly ? 'consistent read' : 'write'
-    throw failReport(
-      `Failed to get "${what}" lock\nIs another process using the image [${dev.path}]?`,
-      'EAGAIN',
-    )
+    const e = lockError(dev.path, readOnly ? 'read' : 'write')
+    throw failReport(e.message, e.code)
   }
 }
