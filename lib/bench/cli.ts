@@ -6,7 +6,7 @@ import { isJobFile, runJobFiles } from './jobfile-cli'
 import { benchUsage, type JobOptions, type OutputOptions, parseBenchArgs } from './options'
 import { ProgressLine, type ProgressStream } from './progress'
 import { reporterFor } from './report'
-import { verifyFailed } from './result'
+import { type BenchResult, verifyFailed } from './result'
 import { type BenchFailure, type BenchRun, startBench, withSigint } from './run'
 
 export interface BenchIo {
@@ -14,6 +14,18 @@ export interface BenchIo {
   err(text: string): void
   /** Where the live line goes (default process.stderr); it shows only on a TTY. */
   progress?: ProgressStream
+  /**
+   * The shell's --json: the outcome as one record instead of the report text (messages still go to
+   * err). `result` is the BenchResult (the figures so far when the run failed part way).
+   */
+  record?(outcome: BenchOutcome): void
+}
+
+export interface BenchOutcome {
+  ok: boolean
+  error?: string
+  interrupted?: boolean
+  result?: BenchResult
 }
 
 export interface ExecuteOptions {
@@ -29,12 +41,16 @@ export async function executeBench(
   io: BenchIo,
   opts: ExecuteOptions = {},
 ): Promise<number> {
+  const fail = (message: string, result?: BenchResult): number => {
+    io.err(`${message}\n`)
+    io.record?.({ ok: false, error: message, ...(result ? { result } : {}) })
+    return 1
+  }
   let run: BenchRun
   try {
     run = await startBench(path, job, { progressIntervalMs: 500, shared: opts.shared })
   } catch (e) {
-    io.err(`bench: ${(e as Error).message}\n`)
-    return 1
+    return fail(`bench: ${(e as Error).message}`)
   }
   if (output.format !== 'normal') for (const w of run.job.warnings) io.err(`bench: note: ${w}\n`)
   const line = new ProgressLine(io.progress ?? process.stderr, output.quiet)
@@ -43,22 +59,22 @@ export async function executeBench(
   try {
     const { value, interrupted } = await withSigint(run, () => run.result)
     line.clear()
-    io.out(reporter.format(value))
-    if (interrupted) return 130
     if (verifyFailed(value)) {
+      if (!io.record) io.out(reporter.format(value))
       const f = value.verify?.firstBad
-      io.err(
-        `bench: verify failed: ${value.verify?.bad} bad block(s), the first at offset ${f?.offset} (${f?.kind})\n`,
+      return fail(
+        `bench: verify failed: ${value.verify?.bad} bad block(s), the first at offset ${f?.offset} (${f?.kind})`,
+        value,
       )
-      return 1
     }
-    return 0
+    if (io.record) io.record({ ok: true, ...(interrupted ? { interrupted } : {}), result: value })
+    else io.out(reporter.format(value))
+    return interrupted ? 130 : 0
   } catch (e) {
     line.clear()
     const partial = (e as BenchFailure).partial
-    if (partial) io.out(reporter.format(partial))
-    io.err(`bench: ${(e as Error).message}\n`)
-    return 1
+    if (partial && !io.record) io.out(reporter.format(partial))
+    return fail(`bench: ${(e as Error).message}`, partial)
   }
 }
 

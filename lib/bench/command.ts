@@ -1,7 +1,7 @@
 // The in-shell `bench [options] [TARGET]` command (also in -c scripts): benchmarks the open
 // target's path unless TARGET is given, inheriting its cache mode (O_DIRECT) and read-only state.
 
-import { executeBench } from './cli'
+import { type BenchOutcome, executeBench } from './cli'
 import { benchUsage, parseBenchArgs } from './options'
 
 export interface BenchSession {
@@ -12,6 +12,9 @@ export interface BenchSession {
 export interface BenchReporterSink {
   info(s: string): void
   error(s: string): void
+  /** 'json' (--json): the outcome is one record through result(), as every command's. */
+  readonly mode?: string
+  result?(record: Record<string, unknown>): void
 }
 
 interface DeviceLike {
@@ -26,22 +29,26 @@ export async function runBenchCommand(
   args: string[],
   reporter: BenchReporterSink,
 ): Promise<number> {
+  const json = reporter.mode === 'json' && reporter.result !== undefined
+  const record = (outcome: BenchOutcome) => reporter.result?.({ command: 'bench', ...outcome })
+  const fail = (message: string): number => {
+    reporter.error(message)
+    if (json) record({ ok: false, error: message })
+    return 1
+  }
   let parsed: ReturnType<typeof parseBenchArgs>
   try {
     parsed = parseBenchArgs(args)
   } catch (e) {
-    reporter.error(`bench: ${(e as Error).message}`)
-    return 1
+    return fail(`bench: ${(e as Error).message}`)
   }
   if (parsed.help) {
     reporter.info(benchUsage())
+    if (json) reporter.result?.({ command: 'bench', ok: true, help: benchUsage() })
     return 0
   }
   const path = parsed.target ?? session.path
-  if (!path) {
-    reporter.error('bench: no file open (open one first, or give TARGET)')
-    return 1
-  }
+  if (!path) return fail('bench: no file open (open one first, or give TARGET)')
   const ownDevice = parsed.target === undefined || parsed.target === session.path
   const dev = (ownDevice ? session.device : undefined) as DeviceLike | undefined
   if (dev && typeof dev === 'object') {
@@ -52,7 +59,11 @@ export async function runBenchCommand(
     path,
     parsed.job,
     parsed.output,
-    { out: (t) => reporter.info(chomp(t)), err: (t) => reporter.error(chomp(t)) },
+    {
+      out: (t) => reporter.info(chomp(t)),
+      err: (t) => reporter.error(chomp(t)),
+      ...(json ? { record } : {}),
+    },
     { shared: ownDevice && session.device !== undefined },
   )
 }
