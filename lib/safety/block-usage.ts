@@ -1,6 +1,6 @@
 // Who uses a block device, as /sys and /proc tell: its partitions, their holders
-// (device-mapper, md, bcache...), mounts and swaps, matched by major:minor.
-import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs'
+// (device-mapper, md, bcache...), mounts (in every mount namespace) and swaps, matched by major:minor.
+import { readdirSync, readFileSync, readlinkSync, realpathSync, statSync } from 'node:fs'
 import { basename, join } from 'node:path'
 import { type MountEntry, parseMountinfo, parseSwaps, splitDev } from './proc-parse'
 
@@ -17,15 +17,56 @@ export interface BlockUsage {
   partitions: BlockNode[]
   /** Holders of the device or of one of its partitions. */
   holders: { of: BlockNode; holder: string }[]
-  mounts: { of: BlockNode; mount: MountEntry }[]
+  /** `pid`: the mount is in another mount namespace, the one of that process. */
+  mounts: { of: BlockNode; mount: MountEntry; pid?: number }[]
   swaps: { of: BlockNode; path: string }[]
 }
 
 export interface ProcSources {
   /** Root of sysfs (tests point it at a fixture tree). */
   sys?: string
+  /** One mountinfo file to read instead of every mount namespace's (tests). */
   mountinfo?: string
+  /** Root of procfs, for the mount namespaces of every process (default /proc). */
+  proc?: string
   swaps?: string
+}
+
+/** A mount table as one mount namespace sees it; `pid` is a process in it (null: this process's). */
+export interface MountTable {
+  pid: number | null
+  text: string
+}
+
+/**
+ * The mount tables of every mount namespace on the system: this process's own, then one per other
+ * namespace (found through /proc/PID/ns/mnt of every process, each namespace read once through one
+ * of its processes). A mount made in a private namespace (`unshare -m`) is invisible in ours, and
+ * writing under it corrupts that filesystem just the same.
+ */
+export function mountTables(proc = '/proc'): MountTable[] {
+  const nsOf = (pid: string) => {
+    try {
+      return readlinkSync(join(proc, pid, 'ns/mnt'))
+    } catch {
+      return null
+    }
+  }
+  const seen = new Set<string>()
+  const own = nsOf('self')
+  if (own) seen.add(own)
+  const tables: MountTable[] = [{ pid: null, text: readText(join(proc, 'self/mountinfo')) ?? '' }]
+  for (const pid of list(proc)) {
+    if (!/^\d+$/.test(pid)) continue
+    const ns = nsOf(pid)
+    if (ns === null || seen.has(ns)) continue
+    const text = readText(join(proc, pid, 'mountinfo'))
+    // A process that exited meanwhile: its namespace is met again through another process, or gone.
+    if (text === null) continue
+    seen.add(ns)
+    tables.push({ pid: Number(pid), text })
+  }
+  return tables
 }
 
 function readText(path: string): string | null {
@@ -97,15 +138,20 @@ export function blockUsage(major: number, minor: number, src: ProcSources = {}):
   }
 
   const mounts: BlockUsage['mounts'] = []
-  const mountinfo = readText(src.mountinfo ?? '/proc/self/mountinfo') ?? ''
-  for (const m of parseMountinfo(mountinfo)) {
-    // By st_dev; and by the source path, for filesystems (btrfs) whose st_dev is anonymous.
-    let of = byDev.get(m.dev)
-    if (!of && m.source.startsWith('/dev/')) {
-      const rdev = rdevOf(m.source)
-      if (rdev) of = byDev.get(rdev)
+  const tables =
+    src.mountinfo !== undefined
+      ? [{ pid: null, text: readText(src.mountinfo) ?? '' }]
+      : mountTables(src.proc ?? '/proc')
+  for (const table of tables) {
+    for (const m of parseMountinfo(table.text)) {
+      // By st_dev; and by the source path, for filesystems (btrfs) whose st_dev is anonymous.
+      let of = byDev.get(m.dev)
+      if (!of && m.source.startsWith('/dev/')) {
+        const rdev = rdevOf(m.source)
+        if (rdev) of = byDev.get(rdev)
+      }
+      if (of) mounts.push(table.pid === null ? { of, mount: m } : { of, mount: m, pid: table.pid })
     }
-    if (of) mounts.push({ of, mount: m })
   }
 
   const swaps: BlockUsage['swaps'] = []

@@ -165,9 +165,16 @@ function finding(kind: FindingKind, device: string, text: string, extra: Partial
 export function findingsOf(path: string, report: NativeTargetReport, usage: BlockUsage): Finding[] {
   const out: Finding[] = []
   const devName = (n: { name: string }) => (n === usage.self ? path : `/dev/${n.name.replace(/!/g, '/')}`)
-  for (const { of, mount } of usage.mounts) {
+  // A mount seen in our own namespace says it all; other namespaces' mounts of the same device (a
+  // container's view of it, say) are named only when ours has none.
+  const seenHere = new Set(usage.mounts.filter((m) => m.pid === undefined).map((m) => m.of))
+  for (const { of, mount, pid } of usage.mounts) {
+    if (pid !== undefined && seenHere.has(of)) continue
+    const where = pid === undefined ? '' : ` (in the mount namespace of process ${pid})`
     out.push(
-      finding('mounted', devName(of), `is mounted on ${mount.mountPoint}`, { mountPoint: mount.mountPoint }),
+      finding('mounted', devName(of), `is mounted on ${mount.mountPoint}${where}`, {
+        mountPoint: mount.mountPoint,
+      }),
     )
   }
   for (const { of } of usage.swaps) out.push(finding('swap', devName(of), 'is in use as swap'))
