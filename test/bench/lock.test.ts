@@ -111,6 +111,23 @@ describe('bench and image locks', () => {
     expect(shell(['-c', 'write -q 0 4k', img]).status).toBe(0)
   })
 
+  it('a job file locks each target once: two write jobs on one file run; a held file refuses the set', async () => {
+    const img = tmp.image(1 << 20)
+    const job = tmp.file(
+      'two.fio',
+      `[global]\nfilename=${img}\nnumber_ios=8\n[w1]\nrw=write\n[w2]\nrw=randwrite\n[r]\nrw=read\n`,
+    )
+    const ok = bench([job])
+    expect(ok.stderr).toBe('')
+    expect(ok.status).toBe(0)
+    const before = sha256(img)
+    await holdRawio(img, ['-r'])
+    const r = bench([job])
+    expect(r.status).toBe(1)
+    expect(r.stderr).toBe(refusal(img, 'write'))
+    expect(sha256(img)).toBe(before)
+  })
+
   it.skipIf(noQemu !== null)('a qemu-io writer holding the image refuses a bench writer', async () => {
     const img = tmp.image(1 << 20)
     const before = sha256(img)
