@@ -30,6 +30,10 @@ export async function main(args: string[], io: MainIo = {}): Promise<number> {
   const sink = quietOnEpipe(io.sink ?? processSink)
   try {
     if (args[0] === 'bench') return await runBenchCli(args.slice(1), sink)
+    if (args[0] === 'report' || args[0] === 'compare' || args[0] === 'merge') {
+      const { runResultCli } = await import('../results/cli')
+      return await runResultCli(args[0], args.slice(1), sink)
+    }
     const parsed = parseCli(args)
     print(sink, parsed.lines)
     switch (parsed.action) {
