@@ -79,7 +79,13 @@ function value(d: DirView, m: Metric): number | undefined {
   }
 }
 
-/** Per-interval samples of a metric, when the result has them (the last, partial interval is left out). */
+/**
+ * Fewer samples than this on a side and no test can reach a significance of 0.05 (the smallest
+ * two-sided Mann-Whitney p with 3 and 3 is 0.1): the threshold alone decides then.
+ */
+export const minSamples = 4
+
+/** Per-interval samples of a metric, when the result has enough of them. */
 function samples(job: JobView, dir: ResultDirection, m: Metric): number[] | undefined {
   const s = job.series
   if (!s) return undefined
@@ -91,8 +97,7 @@ function samples(job: JobView, dir: ResultDirection, m: Metric): number[] | unde
         : m === 'lat_mean'
           ? s.latMeanNs?.[dir]
           : undefined
-  if (!list || list.length < 2) return undefined
-  return list.slice(0, -1)
+  return list && list.length >= minSamples ? list : undefined
 }
 
 function testOf(
@@ -106,7 +111,9 @@ function testOf(
   const sa = samples(ja, dir, m)
   const sb = samples(jb, dir, m)
   if (sa && sb) return mannWhitney(sa, sb)
-  if (m === 'iops' && da.iopsSamples && db.iopsSamples) return welch(da.iopsSamples, db.iopsSamples)
+  const fa = da.iopsSamples
+  const fb = db.iopsSamples
+  if (m === 'iops' && fa && fb && fa.n >= minSamples && fb.n >= minSamples) return welch(fa, fb)
   return null
 }
 
