@@ -44,6 +44,8 @@ export interface NativeBenchJob {
   verifyGen?: number
   /** Bytes per stamp block; divides every bs and the offset. */
   verifyBs?: number
+  /** --start-at: hold the prepared job until this CLOCK_REALTIME instant, epoch microseconds (0: at once). */
+  startAtUs?: number
 }
 
 export interface NativeHistogram {
@@ -92,6 +94,8 @@ export interface NativeJobResult {
   ctxInvoluntary: number
   stopped: boolean
   failed: boolean
+  /** CLOCK_REALTIME when the first request was submitted, epoch microseconds; 0 when none was. */
+  startedAtUs?: number
   read: NativeDirResult
   write: NativeDirResult
   trim: NativeDirResult

@@ -195,6 +195,7 @@ export function resolveJob(opts: JobOptions, target: TargetInfo, engines: Engine
     native.verifyGen = opts.verify_gen ?? 1
     native.verifyBs = verifyBs
   }
+  if (opts.start_at !== undefined) native.startAtUs = Math.round(opts.start_at * 1000)
   return { native, warnings, label: labelOf(native), name: opts.name ?? 'bench' }
 }
 

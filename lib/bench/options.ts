@@ -10,6 +10,7 @@ import {
   parseSizeOrPercent,
   type SizeSpec,
 } from './fio-units'
+import { parseStartAt } from './start-at'
 
 export const rwModes = ['read', 'write', 'randread', 'randwrite', 'rw', 'randrw', 'trim', 'randtrim'] as const
 export type OutputFormat = 'normal' | 'json' | 'csv'
@@ -56,6 +57,8 @@ export interface JobOptions {
   force?: boolean
   /** -U: take no image lock (as the shell's -U). */
   force_share?: boolean
+  /** --start-at: epoch milliseconds at which the prepared job starts (docs/fleet.md). */
+  start_at?: number
 }
 
 export interface OutputOptions {
@@ -213,6 +216,11 @@ export const jobOptionTable: Table = {
   readonly: { help: 'forbid writes outright' },
   force: { help: 'write to a block device despite a signature or another holder (never when mounted)' },
   force_share: { help: 'take no image lock (-U); by default a write job takes the write lock' },
+  start_at: {
+    arg: 'TIME',
+    help: 'hold the prepared job until TIME (ISO 8601, epoch seconds, or +DURATION): docs/fleet.md',
+    parse: (s) => parseStartAt(s),
+  },
 }
 
 export interface BenchArgs {

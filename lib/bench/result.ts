@@ -74,6 +74,12 @@ export interface JobSummary {
 export interface BenchResult {
   schema: typeof benchSchema
   rawioVersion: string
+  /** The host that ran the job (for `rawio merge`). */
+  hostname: string
+  /** --start-at: the planned start, epoch milliseconds. */
+  start_at_ms?: number
+  /** When the first request was submitted, epoch milliseconds (absent when none was). */
+  started_at_ms?: number
   name: string
   /** fio-style description of the job. */
   label: string
@@ -141,6 +147,7 @@ export function buildResult(
   geometry: NativeGeometry,
   rawioVersion: string,
   layout: HistogramLayout = defaultLayout,
+  hostname = '',
 ): BenchResult {
   const jobs = native.jobs
   const elapsedNs = Math.max(0, ...jobs.map((j) => j.elapsedNs))
@@ -154,6 +161,7 @@ export function buildResult(
   const result: BenchResult = {
     schema: benchSchema,
     rawioVersion,
+    hostname,
     name: job.name,
     label: job.label,
     job: job.native,
@@ -170,6 +178,9 @@ export function buildResult(
     jobs: jobs.length > 1 ? jobs.map((j) => jobSummary(j, layout)) : [],
     timeSeries: mergeSeries(jobs),
   }
+  if (job.native.startAtUs) result.start_at_ms = job.native.startAtUs / 1000
+  const starts = jobs.map((j) => j.startedAtUs ?? 0).filter((us) => us > 0)
+  if (starts.length > 0) result.started_at_ms = Math.min(...starts) / 1000
   const verified = jobs.flatMap((j) => (j.verify ? [j.verify] : []))
   if (verified.length > 0) result.verify = mergeVerify(verified)
   return result

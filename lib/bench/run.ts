@@ -3,6 +3,7 @@
 // a failed request rejects with the IoError, whose `partial` holds the results so far.
 import { EventEmitter } from 'node:events'
 import { readFileSync } from 'node:fs'
+import { hostname } from 'node:os'
 import { join } from 'node:path'
 import { IoError } from '../errors'
 import { binding, type NativeGeometry, packageRoot } from '../native'
@@ -98,7 +99,14 @@ export class BenchRun extends EventEmitter<{ progress: [BenchProgress] }> {
   }
 
   private build(r: NativeBenchResult): BenchResult {
-    return buildResult(r, this.job, this.target.geometry, rawioVersion(), benchBinding().bench.histogram)
+    return buildResult(
+      r,
+      this.job,
+      this.target.geometry,
+      rawioVersion(),
+      benchBinding().bench.histogram,
+      hostname(),
+    )
   }
 
   private finish(r: NativeBenchResult): BenchResult {
@@ -139,6 +147,9 @@ export async function prepareBench(
     : probeTarget(path, writable)
   const job = resolveJob(options, target, binding().engines())
   if (opts.shared) job.native.exclusive = false
+  const late = Date.now() - (job.native.startAtUs ?? 0) / 1000
+  if (job.native.startAtUs && late > 0)
+    job.warnings.push(`--start-at: the start time passed ${Math.round(late)} ms ago: starting at once`)
   if (writes && target.geometry.kind === 'block') {
     const result = await checkTarget(path, { force: !!options.force, holdsExclusive: !!opts.shared })
     if (!result.ok) throw new InterlockError(result)

@@ -138,6 +138,7 @@ JobSpec ReadJobSpec(const Napi::Object& o) {
   s.norandommap = ReadBool(o, "norandommap", false);
   s.rate_iops = ReadU64(o, "rateIops", 0);
   s.mem_align = ReadU32(o, "memAlign", 4096, 1, 1u << 20);
+  s.start_at_ns = ReadU64(o, "startAtUs", 0) * 1000;  // epoch ns would not fit a double exactly
 
   if (s.size == 0) throw Napi::RangeError::New(env, "size must be > 0");
   if (s.MaxBs() > s.size) throw Napi::RangeError::New(env, "bs is larger than size");

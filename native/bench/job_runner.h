@@ -52,6 +52,7 @@ class JobRunner {
 
   int ProbeHipri(std::string* why);
   void PrepareBuffers();
+  bool WaitForStart();
   void BeginMeasure(uint64_t now);
   void EndMeasure(uint64_t now);
   bool LimitsReached() const;

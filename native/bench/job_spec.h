@@ -58,6 +58,8 @@ struct JobSpec {
   uint32_t verify_gen = 1;
   uint32_t verify_bs = 0;
   uint64_t verify_ts = 0;  // the stamps' timestamp: one per run (set by BenchRun::Setup)
+  // --start-at: CLOCK_REALTIME ns until which the prepared job waits (0: start at once).
+  uint64_t start_at_ns = 0;
 
   uint32_t MaxBs() const {
     uint32_t m = 0;

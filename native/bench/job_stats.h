@@ -65,6 +65,8 @@ struct JobStats {
   uint64_t voluntary_ctx = 0;
   uint64_t involuntary_ctx = 0;
   bool stopped = false;  // stopped early by stop() or by another job's error
+  uint64_t started_realtime_ns =
+      0;  // CLOCK_REALTIME when the first request was submitted (0: none)
   JobError error;
   VerifyStats verify;
 };

@@ -160,6 +160,7 @@ Napi::Object ResultToJs(Napi::Env env, const BenchRun& run) {
     j.Set("index", Num(env, i));
     j.Set("elapsedNs", Num(env, s.elapsed_ns));
     j.Set("rampNs", Num(env, s.ramp_ns));
+    j.Set("startedAtUs", Num(env, s.started_realtime_ns / 1000));
     j.Set("usrNs", Num(env, s.user_ns));
     j.Set("sysNs", Num(env, s.sys_ns));
     j.Set("ctxVoluntary", Num(env, s.voluntary_ctx));

@@ -171,6 +171,13 @@ uint64_t SysRealtimeNs() {
   return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
 }
 
+int SysSleepUntilRealtimeNs(uint64_t ns) {
+  timespec ts;
+  ts.tv_sec = static_cast<time_t>(ns / 1000000000ull);
+  ts.tv_nsec = static_cast<long>(ns % 1000000000ull);
+  return -clock_nanosleep(CLOCK_REALTIME, TIMER_ABSTIME, &ts, nullptr);
+}
+
 int SysStat(const char* path, struct stat* st) { return Ret(stat(path, st)); }
 
 }  // namespace rawio

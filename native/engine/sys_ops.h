@@ -51,6 +51,9 @@ int SysSleepNs(uint64_t ns);
 int SysThreadRusage(struct rusage* usage);
 // CLOCK_REALTIME in nanoseconds since the Unix epoch (the stamps' timestamp); 0 if unavailable.
 uint64_t SysRealtimeNs();
+// Sleeps until CLOCK_REALTIME reaches ns (absolute); returns 0, or -EINTR when a signal cut it
+// short.
+int SysSleepUntilRealtimeNs(uint64_t ns);
 
 // For the write interlock (native/safety).
 // stat(2) on a path (follows symlinks).
