@@ -3,7 +3,7 @@
 # the addon and compile the TypeScript). Run as root, or with sudo available.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-pkgs=(liburing-dev libblkid1 qemu-utils fio clang-format tmux util-linux e2fsprogs)
+pkgs=(liburing-dev libblkid1 qemu-utils fio clang-format tmux util-linux e2fsprogs chromium)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
