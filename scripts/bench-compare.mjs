@@ -72,7 +72,7 @@ function rawio(target, j) {
     `--numjobs=${j.numjobs ?? 1}`,
     '--direct=1',
   ]
-  a.push(`--runtime=${seconds}s`, '--time_based', '--output-format=json', '-q', target)
+  a.push(`--runtime=${seconds}s`, '--time_based', '--output-format=rawio-json', '-q', target)
   if (j.fua) a.push('--fua')
   const r = spawnSync(process.execPath, a, { encoding: 'utf8' })
   if (r.status !== 0) throw new Error(`rawio bench failed (${r.status}): ${r.stderr}`)

@@ -83,6 +83,17 @@ export interface NativeVerifyResult {
   firstBad: { offset: number; kind: StampKind } | null
 }
 
+/**
+ * level: requests by the number in flight after their submit (1, 2-3, 4-7, 8-15, 16-31, 32-63, 64+);
+ * submit: submit calls by requests submitted, complete: reaps by requests completed
+ * (0, 1-4, 5-8, 9-16, 17-32, 33-64, 65+).
+ */
+export interface NativeDepth {
+  level: number[]
+  submit: number[]
+  complete: number[]
+}
+
 export interface NativeJobResult {
   index: number
   /** Measured time (after ramp_time), ns. */
@@ -92,6 +103,11 @@ export interface NativeJobResult {
   sysNs: number
   ctxVoluntary: number
   ctxInvoluntary: number
+  /** getrusage(RUSAGE_THREAD) page faults while measuring (fio's majf/minf). */
+  majorFaults: number
+  minorFaults: number
+  /** fio's iodepth_level / iodepth_submit / iodepth_complete counts (7 slots each). */
+  depth: NativeDepth
   stopped: boolean
   failed: boolean
   /** CLOCK_REALTIME when the first request was submitted, epoch microseconds; 0 when none was. */

@@ -5,9 +5,9 @@ import { processSink } from '../report'
 import { isJobFile, runJobFiles } from './jobfile-cli'
 import { benchUsage, type JobOptions, type OutputOptions, parseBenchArgs } from './options'
 import { ProgressLine, type ProgressStream } from './progress'
-import { reporterFor } from './report'
+import { emitReports, snapshotDisks } from './report-set'
 import { type BenchResult, verifyFailed } from './result'
-import { type BenchFailure, type BenchRun, startBench, withSigint } from './run'
+import { type BenchFailure, type BenchRun, rawioVersion, startBench, withSigint } from './run'
 
 export interface BenchIo {
   out(text: string): void
@@ -31,6 +31,8 @@ export interface BenchOutcome {
 export interface ExecuteOptions {
   /** The target is the shell's own open device: do not ask for O_EXCL again. */
   shared?: boolean
+  /** The options as given (fio's "job options"). */
+  given?: Array<[string, string]>
 }
 
 /** Exit statuses: 0 done, 1 failed (usage, I/O, or a bad block under verify=stamp), 130 stopped by SIGINT (results so far printed). */
@@ -47,20 +49,42 @@ export async function executeBench(
     return 1
   }
   let run: BenchRun
+  const disksBefore = snapshotDisks([path])
+  const startedAt = new Date()
   try {
     run = await startBench(path, job, { progressIntervalMs: 500, shared: opts.shared })
   } catch (e) {
     return fail(`bench: ${(e as Error).message}`)
   }
-  if (output.format !== 'normal') for (const w of run.job.warnings) io.err(`bench: note: ${w}\n`)
+  // The human report carries the notes; a machine format keeps stdout to itself.
+  if (!output.formats.includes('normal') || output.output)
+    for (const w of run.job.warnings) io.err(`bench: note: ${w}\n`)
   const line = new ProgressLine(io.progress ?? process.stderr, output.quiet)
   run.on('progress', (p) => line.update(p))
-  const reporter = reporterFor(output.format)
+  const given: Array<[string, string]> = [...(opts.given ?? [])]
+  if (!given.some(([k]) => k === 'filename')) given.push(['filename', path])
+  const emit = (result: BenchResult, error: number) =>
+    emitReports(
+      [
+        {
+          result,
+          jobname: result.name,
+          groupid: 0,
+          given,
+          error,
+          groupReporting: job.group_reporting,
+          percentiles: job.percentile_list,
+        },
+      ],
+      output,
+      { rawioVersion: rawioVersion(), startedAt, finishedAt: new Date(), disksBefore },
+      io,
+    )
   try {
     const { value, interrupted } = await withSigint(run, () => run.result)
     line.clear()
+    if (!io.record) emit(value, 0)
     if (verifyFailed(value)) {
-      if (!io.record) io.out(reporter.format(value))
       const f = value.verify?.firstBad
       return fail(
         `bench: verify failed: ${value.verify?.bad} bad block(s), the first at offset ${f?.offset} (${f?.kind})`,
@@ -68,12 +92,11 @@ export async function executeBench(
       )
     }
     if (io.record) io.record({ ok: true, ...(interrupted ? { interrupted } : {}), result: value })
-    else io.out(reporter.format(value))
     return interrupted ? 130 : 0
   } catch (e) {
     line.clear()
     const partial = (e as BenchFailure).partial
-    if (partial && !io.record) io.out(reporter.format(partial))
+    if (partial && !io.record) emit(partial, Math.abs((e as BenchFailure).errno ?? 0))
     return fail(`bench: ${(e as Error).message}`, partial)
   }
 }
@@ -98,7 +121,7 @@ export async function runBenchCli(
     io.err(`rawio bench: missing TARGET\n${benchUsage()}\n`)
     return 1
   }
-  return executeBench(parsed.target, parsed.job, parsed.output, io)
+  return executeBench(parsed.target, parsed.job, parsed.output, io, { given: parsed.given })
 }
 
 if (require.main === module) {

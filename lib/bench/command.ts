@@ -64,6 +64,6 @@ export async function runBenchCommand(
       err: (t) => reporter.error(chomp(t)),
       ...(json ? { record } : {}),
     },
-    { shared: ownDevice && session.device !== undefined },
+    { shared: ownDevice && session.device !== undefined, given: parsed.given },
   )
 }

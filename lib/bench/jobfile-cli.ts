@@ -11,8 +11,9 @@ import { type JobOutcome, JobSet, prepareJobs } from './job-set'
 import { commandLineSections, type JobFileContext, type JobSection, parseJobFile } from './jobfile'
 import { parseBenchArgs } from './options'
 import { ProgressLine } from './progress'
-import { reporterFor } from './report'
+import { emitReports, snapshotDisks } from './report-set'
 import { verifyFailed } from './result'
+import { rawioVersion } from './run'
 
 /** A regular file whose first line that is not blank or a comment is a `[section]` header. */
 export function isJobFile(path: string): boolean {
@@ -130,6 +131,8 @@ export async function runJobFiles(args: readonly string[], io: BenchIo): Promise
     return 1
   }
   const line = new ProgressLine(io.progress ?? process.stderr, output.quiet)
+  const disksBefore = snapshotDisks(jobs.flatMap((j) => (j.options.filename ? [j.options.filename] : [])))
+  const startedAt = new Date()
   let timer: NodeJS.Timeout | undefined
   const onSigint = () => set.stop()
   process.on('SIGINT', onSigint)
@@ -148,31 +151,26 @@ export async function runJobFiles(args: readonly string[], io: BenchIo): Promise
     process.off('SIGINT', onSigint)
     line.clear()
   }
-  return report(outcome.outcomes, output, io, outcome.interrupted)
-}
-
-function report(
-  outcomes: JobOutcome[],
-  output: ReturnType<typeof parseBenchArgs>['output'],
-  io: BenchIo,
-  interrupted: boolean,
-): number {
-  const reporter = reporterFor(output.format)
-  const done = outcomes.filter((o) => o.result)
-  if (output.format === 'json' && done.length !== 1) {
-    const jobs = done.map((o) => ({
+  const done = outcome.outcomes.filter((o) => o.result)
+  emitReports(
+    done.map((o) => ({
+      result: o.result as NonNullable<JobOutcome['result']>,
       jobname: o.job.name,
       groupid: o.groupid,
-      result: JSON.parse(reporter.format(o.result as NonNullable<JobOutcome['result']>)),
-    }))
-    io.out(`${JSON.stringify({ schema: 'rawio-bench-set/1', jobs }, null, 2)}\n`)
-  } else {
-    for (const o of done) {
-      if (output.format === 'normal')
-        io.out(`${o.job.name}: (groupid=${o.groupid}) ${o.job.source.file}:${o.job.source.line}\n`)
-      io.out(reporter.format(o.result as NonNullable<JobOutcome['result']>))
-    }
-  }
+      given: Object.entries(o.job.given),
+      error: Math.abs((o.error as { errno?: number } | undefined)?.errno ?? 0),
+      header: `${o.job.name}: (groupid=${o.groupid}) ${o.job.source.file}:${o.job.source.line}`,
+      groupReporting: o.job.options.group_reporting,
+      percentiles: o.job.options.percentile_list,
+    })),
+    output,
+    { rawioVersion: rawioVersion(), startedAt, finishedAt: new Date(), disksBefore },
+    io,
+  )
+  return status(outcome.outcomes, io, outcome.interrupted)
+}
+
+function status(outcomes: JobOutcome[], io: BenchIo, interrupted: boolean): number {
   let status = 0
   for (const o of outcomes) {
     if (o.error) {

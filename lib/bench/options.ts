@@ -11,12 +11,14 @@ import {
   type SizeSpec,
 } from './fio-units'
 import { parseStartAt } from './start-at'
+import { type OutputFormat, type OutputOptions, parseOutputFormats } from './output-options'
+import { type ReportJobOptions, reportOptionTable } from './report-options'
 
 export const rwModes = ['read', 'write', 'randread', 'randwrite', 'rw', 'randrw', 'trim', 'randtrim'] as const
-export type OutputFormat = 'normal' | 'json' | 'csv'
+export type { OutputFormat, OutputOptions }
 
 /** A job as the user states it; resolveJob() fills in defaults against the target. */
-export interface JobOptions {
+export interface JobOptions extends ReportJobOptions {
   name?: string
   filename?: string
   rw?: RwMode
@@ -61,12 +63,7 @@ export interface JobOptions {
   start_at?: number
 }
 
-export interface OutputOptions {
-  format: OutputFormat
-  quiet: boolean
-}
-
-interface OptionDef<T> {
+export interface OptionDef<T> {
   arg?: string
   help: string
   /** Also accepted under these names (fio's alternatives). */
@@ -221,6 +218,7 @@ export const jobOptionTable: Table = {
     help: 'hold the prepared job until TIME (ISO 8601, epoch seconds, or +DURATION): docs/fleet.md',
     parse: (s) => parseStartAt(s),
   },
+  ...reportOptionTable,
 }
 
 export interface BenchArgs {
@@ -228,6 +226,8 @@ export interface BenchArgs {
   output: OutputOptions
   target?: string
   help: boolean
+  /** The job options as given (name, text), in order: fio's "job options" (bare flags are not listed, as in fio). */
+  given: Array<[string, string]>
 }
 
 const BOOL_TEXT: Record<string, boolean> = {
@@ -272,7 +272,7 @@ export function optionTakesValue(key: keyof JobOptions): boolean {
 }
 
 function unknown(name: string): UsageError {
-  const names = [...lookup.keys(), 'output-format', 'quiet', 'help']
+  const names = [...lookup.keys(), 'output-format', 'output', 'quiet', 'help']
   const best = names.map((n) => [n, distance(name, n)] as const).sort((x, y) => x[1] - y[1])[0]
   const hint = best && best[1] <= 2 ? ` (did you mean --${best[0]}?)` : ''
   return new UsageError(`unknown option --${name}${hint}`)
@@ -304,7 +304,8 @@ function takesValue(name: string): boolean {
 /** argv (after `bench`) -> options, output settings and the TARGET operand. Throws UsageError. */
 export function parseBenchArgs(args: readonly string[]): BenchArgs {
   const job: JobOptions = {}
-  const output: OutputOptions = { format: 'normal', quiet: false }
+  const output: OutputOptions = { formats: ['normal'], quiet: false }
+  const given: Array<[string, string]> = []
   const operands: string[] = []
   let help = false
   for (let i = 0; i < args.length; i++) {
@@ -314,20 +315,23 @@ export function parseBenchArgs(args: readonly string[]): BenchArgs {
       break
     }
     if (arg === '-q' || arg === '--quiet') output.quiet = true
-    else if (arg === '-C') output.format = 'csv'
+    else if (arg === '-C') output.formats = ['rawio-csv']
     else if (arg === '-U') job.force_share = true
     else if (arg === '-h' || arg === '--help') help = true
     else if (arg.startsWith('--')) {
       const eq = arg.indexOf('=')
       const name = arg.slice(2, eq < 0 ? undefined : eq)
       let text = eq < 0 ? undefined : arg.slice(eq + 1)
-      if (text === undefined && takesValue(name) && i + 1 < args.length) text = args[++i]
+      const isOutput = ['output-format', 'output_format', 'output'].includes(name)
+      if (text === undefined && (isOutput || takesValue(name)) && i + 1 < args.length) text = args[++i]
       if (name === 'output-format' || name === 'output_format') {
-        output.format = oneOf('output-format', ['normal', 'json', 'csv'] as const, { terse: 'csv' })(
-          text ?? '',
-        )
+        output.formats = parseOutputFormats(text ?? '')
+      } else if (name === 'output') {
+        if (!text) throw new UsageError('--output needs a file name (--output=FILE)')
+        output.output = text
       } else {
         setOption(job, name, text)
+        if (text !== undefined) given.push([name, text])
       }
     } else if (arg.startsWith('-') && arg !== '-') {
       throw new UsageError(`unknown option ${arg}`)
@@ -340,7 +344,7 @@ export function parseBenchArgs(args: readonly string[]): BenchArgs {
   const target = operands[0] ?? job.filename
   if (operands[0] !== undefined && job.filename !== undefined && operands[0] !== job.filename)
     throw new UsageError('give the target either as TARGET or as --filename, not both')
-  return { job, output, target, help }
+  return { job, output, target, help, given }
 }
 
 /** The usage text, from the table. */
@@ -354,8 +358,9 @@ export function benchUsage(): string {
     const left = `  --${name}${def.arg ? `=${def.arg}` : ''}`
     lines.push(`${left.padEnd(30)} ${def.help}`)
   }
-  lines.push(`${'  --output-format=FMT'.padEnd(30)} normal|json|csv`)
-  lines.push(`${'  -C'.padEnd(30)} one CSV line (docs/bench.md lists the fields)`)
+  lines.push(`${'  --output-format=FMT[,FMT]'.padEnd(30)} normal|json|json+|terse|rawio-json|rawio-csv`)
+  lines.push(`${'  --output=FILE'.padEnd(30)} write the report(s) to FILE instead of stdout`)
+  lines.push(`${'  -C'.padEnd(30)} rawio's CSV line (--output-format=rawio-csv; docs/bench.md)`)
   lines.push(`${'  -q, --quiet'.padEnd(30)} no progress line`)
   lines.push(`${'  -U'.padEnd(30)} the same as --force_share`)
   return lines.join('\n')

@@ -1,6 +1,7 @@
-// The three reporters, one class per format: human (summary, percentile table, a small
-// latency histogram, IOPS over time), JSON (the BenchResult itself, schema rawio-bench/1)
-// and -C (one CSV line; the fields are csvFields, listed in docs/bench.md).
+// rawio's reporters, one class per format: human (summary, percentile table, a small latency
+// histogram, IOPS over time), rawio-json (the BenchResult itself, schema rawio-bench/1) and
+// rawio-csv / -C (one CSV line; the fields are csvFields, listed in docs/bench.md). fio's
+// formats (json, json+, terse) are fio-json.ts and fio-terse.ts; report-set.ts runs them all.
 import { bytesIec, bytesSi, count, duration, inUnit, latencyUnit } from './format'
 import type { BenchResult, SyncSummary, VerifySummary } from './result'
 import { type DirSummary, directions, latencyBins } from './stats'
@@ -108,6 +109,7 @@ export class HumanReport implements BenchReporter {
   }
 }
 
+/** rawio's own schema (rawio-bench/1): --output-format=rawio-json. */
 export class JsonReport implements BenchReporter {
   format(r: BenchResult): string {
     return `${JSON.stringify(r, (_k, v) => (v === Number.POSITIVE_INFINITY ? null : v), 2)}\n`
@@ -161,8 +163,4 @@ export class CsvReport implements BenchReporter {
   format(r: BenchResult): string {
     return `${csvFields.map(([, f]) => csvCell(f(r))).join(',')}\n`
   }
-}
-
-export function reporterFor(format: 'normal' | 'json' | 'csv'): BenchReporter {
-  return format === 'json' ? new JsonReport() : format === 'csv' ? new CsvReport() : new HumanReport()
 }

@@ -6,11 +6,13 @@ import type {
   HistogramLayout,
   NativeBenchJob,
   NativeBenchResult,
+  NativeDepth,
   NativeJobResult,
   NativeVerifyResult,
 } from './binding'
 import type { ResolvedJob } from './job'
 import {
+  type Buckets,
   type DirSummary,
   defaultLayout,
   directions,
@@ -30,11 +32,14 @@ export interface CpuSummary {
   sysPercent: number
   ctxVoluntary: number
   ctxInvoluntary: number
+  majorFaults: number
+  minorFaults: number
 }
 
 export interface SyncSummary {
   ios: number
   lat: LatencySummary
+  histogram: Buckets
 }
 
 /** verify=stamp over all jobs: sums, and the bad block at the lowest offset. */
@@ -68,6 +73,9 @@ export interface JobSummary {
   write: DirSummary
   trim: DirSummary
   sync: SyncSummary
+  /** fio's iodepth_level / iodepth_submit / iodepth_complete counts (binding.ts, NativeDepth). */
+  depth: NativeDepth
+  timeSeries: TimeSeries
   verify?: VerifySummary
 }
 
@@ -96,6 +104,8 @@ export interface BenchResult {
   write: DirSummary
   trim: DirSummary
   sync: SyncSummary
+  /** Summed over jobs. */
+  depth: NativeDepth
   /** Per job, when numjobs > 1 (empty otherwise). */
   jobs: JobSummary[]
   timeSeries: TimeSeries
@@ -113,7 +123,15 @@ function cpuOf(jobs: readonly NativeJobResult[], elapsedNs: number): CpuSummary 
     sysPercent: elapsedNs > 0 ? (sysNs / elapsedNs) * 100 : 0,
     ctxVoluntary: jobs.reduce((a, j) => a + j.ctxVoluntary, 0),
     ctxInvoluntary: jobs.reduce((a, j) => a + j.ctxInvoluntary, 0),
+    majorFaults: jobs.reduce((a, j) => a + (j.majorFaults ?? 0), 0),
+    minorFaults: jobs.reduce((a, j) => a + (j.minorFaults ?? 0), 0),
   }
+}
+
+function depthOf(jobs: readonly NativeJobResult[]): NativeDepth {
+  const sum = (k: keyof NativeDepth) =>
+    Array.from({ length: 7 }, (_, i) => jobs.reduce((a, j) => a + (j.depth?.[k][i] ?? 0), 0))
+  return { level: sum('level'), submit: sum('submit'), complete: sum('complete') }
 }
 
 function syncOf(jobs: readonly NativeJobResult[], elapsedNs: number, layout: HistogramLayout): SyncSummary {
@@ -122,7 +140,7 @@ function syncOf(jobs: readonly NativeJobResult[], elapsedNs: number, layout: His
     elapsedNs,
     layout,
   )
-  return { ios: s.ios, lat: s.lat }
+  return { ios: s.ios, lat: s.lat, histogram: s.histogram }
 }
 
 function jobSummary(j: NativeJobResult, layout: HistogramLayout): JobSummary {
@@ -136,6 +154,8 @@ function jobSummary(j: NativeJobResult, layout: HistogramLayout): JobSummary {
     write,
     trim,
     sync: syncOf([j], j.elapsedNs, layout),
+    depth: depthOf([j]),
+    timeSeries: mergeSeries([j]),
   }
   if (j.verify) summary.verify = mergeVerify([j.verify])
   return summary
@@ -175,6 +195,7 @@ export function buildResult(
     write,
     trim,
     sync: syncOf(jobs, elapsedNs, layout),
+    depth: depthOf(jobs),
     jobs: jobs.length > 1 ? jobs.map((j) => jobSummary(j, layout)) : [],
     timeSeries: mergeSeries(jobs),
   }

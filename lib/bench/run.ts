@@ -13,6 +13,7 @@ import { ImageLocks } from './image-lock'
 import { type ResolvedJob, resolveJob, type TargetInfo } from './job'
 import type { JobOptions } from './options'
 import { type BenchProgress, ProgressTracker } from './progress'
+import { reportOptionWarnings } from './report-options'
 import { type BenchResult, buildResult } from './result'
 
 let version: string | undefined
@@ -146,6 +147,7 @@ export async function prepareBench(
     ? { path, geometry: locks.take(path, writable ? 'write' : 'read') }
     : probeTarget(path, writable)
   const job = resolveJob(options, target, binding().engines())
+  job.warnings.push(...reportOptionWarnings(options))
   if (opts.shared) job.native.exclusive = false
   const late = Date.now() - (job.native.startAtUs ?? 0) / 1000
   if (job.native.startAtUs && late > 0)

@@ -139,6 +139,7 @@ void JobRunner::BeginMeasure(uint64_t now) {
   measure_start_ = now;
   stats_.ramp_ns = now - start_ns_;
   for (DirStats& d : stats_.dirs) d.Reset();
+  stats_.depth.Reset();
   stats_.series.clear();
   stats_.series.reserve(spec_.runtime_ns / kNsPerSec + 2);
   issued_ios_ = 0;
@@ -150,6 +151,8 @@ void JobRunner::BeginMeasure(uint64_t now) {
     rusage_sys_ = TimevalNs(ru.ru_stime);
     rusage_vcsw_ = static_cast<uint64_t>(ru.ru_nvcsw);
     rusage_ivcsw_ = static_cast<uint64_t>(ru.ru_nivcsw);
+    rusage_majflt_ = static_cast<uint64_t>(ru.ru_majflt);
+    rusage_minflt_ = static_cast<uint64_t>(ru.ru_minflt);
   }
   pub_measure_start_.store(now, std::memory_order_relaxed);
   phase_.store(static_cast<int>(JobPhase::kRunning), std::memory_order_relaxed);
@@ -167,6 +170,8 @@ void JobRunner::EndMeasure(uint64_t now) {
     stats_.sys_ns = TimevalNs(ru.ru_stime) - rusage_sys_;
     stats_.voluntary_ctx = static_cast<uint64_t>(ru.ru_nvcsw) - rusage_vcsw_;
     stats_.involuntary_ctx = static_cast<uint64_t>(ru.ru_nivcsw) - rusage_ivcsw_;
+    stats_.major_faults = static_cast<uint64_t>(ru.ru_majflt) - rusage_majflt_;
+    stats_.minor_faults = static_cast<uint64_t>(ru.ru_minflt) - rusage_minflt_;
   }
 }
 
@@ -350,11 +355,13 @@ void JobRunner::Run() {
     if (!fresh_.empty()) {
       uint64_t t = NowNs();
       for (IoSlot* s : fresh_) s->t_submit = t;
+      stats_.depth.Submitted(fresh_.size(), in_flight_);
       fresh_.clear();
     }
     done_.clear();
     r = driver_->SubmitAndReap(more ? 0 : 1, &done_);
     now = NowNs();
+    if (!more || !done_.empty()) stats_.depth.Reaped(done_.size());
     if (r < 0) {  // the ring itself failed: nothing more can be reaped
       Fail(r, slots_[0], std::string("io_uring_enter failed: ") + std::strerror(-r));
       break;

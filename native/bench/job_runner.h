@@ -102,6 +102,7 @@ class JobRunner {
   uint64_t measure_start_ = 0;  // 0 while ramping
   uint64_t deadline_ = 0;       // 0: none
   uint64_t rusage_user_ = 0, rusage_sys_ = 0, rusage_vcsw_ = 0, rusage_ivcsw_ = 0;
+  uint64_t rusage_majflt_ = 0, rusage_minflt_ = 0;
   uint64_t done_ios_[kDataDirCount] = {0, 0, 0};
   uint64_t done_bytes_[kDataDirCount] = {0, 0, 0};
 

@@ -29,6 +29,35 @@ struct IntervalSample {
   uint64_t bytes[kDataDirCount] = {0, 0, 0};
 };
 
+// fio's iodepth_level / iodepth_submit / iodepth_complete counters (io_u.c's
+// io_u_mark_depth and __io_u_mark_map), kept by the job loop at each submit and reap.
+struct DepthStats {
+  static constexpr int kSlots = 7;
+  uint64_t level[kSlots] = {0, 0, 0, 0, 0, 0, 0};     // requests, by in flight after the submit
+  uint64_t submit[kSlots] = {0, 0, 0, 0, 0, 0, 0};    // submit calls, by requests submitted
+  uint64_t complete[kSlots] = {0, 0, 0, 0, 0, 0, 0};  // reaps, by requests completed
+  // 1, 2-3, 4-7, 8-15, 16-31, 32-63, 64+
+  static int LevelSlot(uint64_t depth) {
+    int i = 0;
+    while (i < kSlots - 1 && depth >= (2ull << i)) ++i;
+    return i;
+  }
+  // 0, 1-4, 5-8, 9-16, 17-32, 33-64, 65+
+  static int MapSlot(uint64_t n) {
+    if (n == 0) return 0;
+    int i = 1;
+    while (i < kSlots - 1 && n > (4ull << (i - 1))) ++i;
+    return i;
+  }
+  void Submitted(uint64_t n, uint64_t in_flight) {
+    if (n == 0) return;
+    level[LevelSlot(in_flight)] += n;
+    ++submit[MapSlot(n)];
+  }
+  void Reaped(uint64_t n) { ++complete[MapSlot(n)]; }
+  void Reset() { *this = DepthStats(); }
+};
+
 struct JobError {
   int neg_errno = 0;  // 0: no error
   IoOp op = IoOp::kRead;
@@ -64,6 +93,9 @@ struct JobStats {
   uint64_t sys_ns = 0;
   uint64_t voluntary_ctx = 0;
   uint64_t involuntary_ctx = 0;
+  uint64_t major_faults = 0;  // getrusage(RUSAGE_THREAD) while measuring, as fio's majf/minf
+  uint64_t minor_faults = 0;
+  DepthStats depth;
   bool stopped = false;  // stopped early by stop() or by another job's error
   uint64_t started_realtime_ns =
       0;  // CLOCK_REALTIME when the first request was submitted (0: none)

@@ -58,6 +58,18 @@ Napi::Object SeriesToJs(Napi::Env env, const std::vector<IntervalSample>& series
   return o;
 }
 
+Napi::Object DepthToJs(Napi::Env env, const DepthStats& d) {
+  Napi::Object o = Napi::Object::New(env);
+  const char* const names[] = {"level", "submit", "complete"};
+  const uint64_t* const rows[] = {d.level, d.submit, d.complete};
+  for (int r = 0; r < 3; ++r) {
+    Napi::Array a = Napi::Array::New(env, DepthStats::kSlots);
+    for (uint32_t i = 0; i < DepthStats::kSlots; ++i) a.Set(i, Num(env, rows[r][i]));
+    o.Set(names[r], a);
+  }
+  return o;
+}
+
 Napi::Object VerifyToJs(Napi::Env env, const VerifyStats& v) {
   Napi::Object o = Napi::Object::New(env);
   o.Set("blocks", Num(env, v.blocks));
@@ -165,6 +177,9 @@ Napi::Object ResultToJs(Napi::Env env, const BenchRun& run) {
     j.Set("sysNs", Num(env, s.sys_ns));
     j.Set("ctxVoluntary", Num(env, s.voluntary_ctx));
     j.Set("ctxInvoluntary", Num(env, s.involuntary_ctx));
+    j.Set("majorFaults", Num(env, s.major_faults));
+    j.Set("minorFaults", Num(env, s.minor_faults));
+    j.Set("depth", DepthToJs(env, s.depth));
     j.Set("stopped", Napi::Boolean::New(env, s.stopped));
     j.Set("failed", Napi::Boolean::New(env, s.error.neg_errno != 0));
     for (int d = 0; d < kDirCount; ++d) j.Set(kDirNames[d], DirToJs(env, s.dirs[d]));

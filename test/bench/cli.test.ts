@@ -29,10 +29,13 @@ describe('rawio bench', () => {
     expect(io.stderr).toBe('') // not a TTY: no progress line
   })
 
-  it('--output-format=json is one parsable document', async () => {
+  it('--output-format=rawio-json is one parsable document (rawio-bench/1)', async () => {
     const io = capture()
     expect(
-      await runBenchCli(['--output-format=json', '--rw=randwrite', '--number_ios=100', '--bs=8k', file], io),
+      await runBenchCli(
+        ['--output-format=rawio-json', '--rw=randwrite', '--number_ios=100', '--bs=8k', file],
+        io,
+      ),
     ).toBe(0)
     const j = JSON.parse(io.stdout)
     expect(j.write).toMatchObject({ ios: 100, bytes: 100 * 8192 })
@@ -81,7 +84,11 @@ describe('the in-shell bench command', () => {
     const { r, sink } = reporter()
     const session = { path: file, device: { direct: true, readOnly: false } }
     expect(
-      await runBenchCommand(session, ['--rw=randread', '--number_ios=50', '--output-format=json'], sink),
+      await runBenchCommand(
+        session,
+        ['--rw=randread', '--number_ios=50', '--output-format=rawio-json'],
+        sink,
+      ),
     ).toBe(0)
     const j = JSON.parse(r.info.join('\n'))
     expect(j.job.direct).toBe(true)

@@ -92,9 +92,11 @@ describe.skipIf(noLoop || noUring)('job files on a loop device', () => {
       ['seq', 0],
       ['rand', 1],
     ])
-    const [seq, rand] = doc.jobs.map(
-      (j: { result: { read: { ios: number; bytes: number } } }) => j.result.read,
-    )
+    // fio's JSON: one entry per job, its counts in total_ios / io_bytes
+    const [seq, rand] = doc.jobs.map((j: { read: { total_ios: number; io_bytes: number } }) => ({
+      ios: j.read.total_ios,
+      bytes: j.read.io_bytes,
+    }))
     expect(seq).toMatchObject({ ios: 64, bytes: 4 * MiB })
     expect(rand).toMatchObject({ ios: 500, bytes: 500 * 4096 })
     expect(delta).toEqual({ reads: 564, readBytes: 4 * MiB + 500 * 4096, writes: 0, writeBytes: 0 })
@@ -104,7 +106,10 @@ describe.skipIf(noLoop || noUring)('job files on a loop device', () => {
     const file = join(scratch.dir, 'write.fio')
     writeFileSync(file, writeJob())
     const { doc, delta } = await rawio(file)
-    const [w, rw] = doc.jobs.map((j: { result: { write: { ios: number; bytes: number } } }) => j.result.write)
+    const [w, rw] = doc.jobs.map((j: { write: { total_ios: number; io_bytes: number } }) => ({
+      ios: j.write.total_ios,
+      bytes: j.write.io_bytes,
+    }))
     expect(w).toMatchObject({ ios: 64, bytes: 8 * MiB })
     expect(rw).toMatchObject({ ios: 128, bytes: MiB })
     expect(delta).toMatchObject({ writes: 64 + 128, writeBytes: 9 * MiB })

@@ -90,7 +90,7 @@ describe('parseBenchArgs', () => {
     ])
     expect(a.target).toBe('/dev/loop9')
     expect(a.job).toMatchObject({ rw: 'randread', bs: 4096, iodepth: 32, direct: true, fua: true })
-    expect(a.output).toEqual({ format: 'normal', quiet: true })
+    expect(a.output).toEqual({ formats: ['normal'], quiet: true })
   })
 
   it('accepts fio spellings: aliases, hyphens, ioengine names', () => {
@@ -104,13 +104,43 @@ describe('parseBenchArgs', () => {
     expect(a.job).toMatchObject({ rw: 'randrw', engine: 'threads', io_size: 2 ** 20, ramp_time: 1e9 })
   })
 
-  it('output formats: -C and --output-format', () => {
-    expect(parseBenchArgs(['-C', 'x']).output.format).toBe('csv')
-    expect(parseBenchArgs(['--output-format=json', 'x']).output.format).toBe('json')
-    expect(parseBenchArgs(['--output-format=terse', 'x']).output.format).toBe('csv')
+  it('output formats: -C, --output-format lists (fio order and names), --output', () => {
+    const formats = (...a: string[]) => parseBenchArgs([...a, 'x']).output.formats
+    expect(formats('-C')).toEqual(['rawio-csv'])
+    expect(formats('--output-format=json')).toEqual(['json'])
+    expect(formats('--output-format=rawio-json')).toEqual(['rawio-json'])
+    expect(formats('--output-format=terse')).toEqual(['terse'])
+    expect(formats('--output-format=csv')).toEqual(['terse'])
+    expect(formats('--output-format=minimal')).toEqual(['terse'])
+    // fio prints terse, then json, then normal, whatever the order given; json+ includes json
+    expect(formats('--output-format=normal,json')).toEqual(['json', 'normal'])
+    expect(formats('--output-format=json,terse,normal')).toEqual(['terse', 'json', 'normal'])
+    expect(formats('--output-format=json,json+')).toEqual(['json+'])
+    expect(formats('--output-format', 'json+')).toEqual(['json+'])
+    expect(parseBenchArgs(['--output=r.json', 'x']).output.output).toBe('r.json')
+    expect(parseBenchArgs(['--output', 'r.json', 'x']).output.output).toBe('r.json')
     expect(() => parseBenchArgs(['--output-format=xml', 'x'])).toThrow(
-      "output-format 'xml' is not one of normal, json, csv",
+      "output-format 'xml' is not one of normal, json, json+, terse, rawio-json, rawio-csv (or fio's minimal, csv)",
     )
+  })
+
+  it('keeps the options as given, for fio\'s "job options" (bare flags are not listed, as in fio)', () => {
+    const a = parseBenchArgs([
+      '--name=j1',
+      '--rw=randread',
+      '--bs',
+      '4k',
+      '--time_based',
+      '--runtime=1',
+      '-q',
+      'x',
+    ])
+    expect(a.given).toEqual([
+      ['name', 'j1'],
+      ['rw', 'randread'],
+      ['bs', '4k'],
+      ['runtime', '1'],
+    ])
   })
 
   it('--filename stands for TARGET, but not both different', () => {

@@ -166,7 +166,7 @@ describe.each(engines)('bench --verify=stamp on a file, engine %s', (engine) => 
     scribble(f, 100 * 4096, readAt(f, 3 * 4096, 4096)) // block 3's stamp at block 100
     const io = capture()
     const args = ['--rw=randread', '--bs=4k', '--verify=stamp', '--verify_seed=77', '--verify_gen=5']
-    const status = await runBenchCli([...args, `--engine=${engine}`, '--output-format=json', f], io)
+    const status = await runBenchCli([...args, `--engine=${engine}`, '--output-format=rawio-json', f], io)
     expect(status).toBe(1)
     const r = JSON.parse(io.stdout)
     expect(r.verify).toMatchObject({
