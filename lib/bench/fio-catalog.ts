@@ -32,9 +32,9 @@ const content = offOnly(
 
 /** Options rawio does not run, by fio's name (aliases included). */
 export const fioCatalog: Record<string, CatalogRule> = {
-  // Output, accounting and reporting.
+  // Output, accounting and reporting (group_reporting, percentile_list and *_percentiles are
+  // rawio's own options: lib/bench/report-options.ts).
   description: noEffect('a description only'),
-  group_reporting: { warn: 'output only: rawio reports each job' },
   stats: output('stats'),
   unit_base: output('unit_base'),
   clocksource: noEffect('rawio times requests with CLOCK_MONOTONIC'),
@@ -45,10 +45,6 @@ export const fioCatalog: Record<string, CatalogRule> = {
   disable_slat: noEffect('rawio does not measure submission latency'),
   disable_bw_measurement: noEffect('rawio always measures bandwidth'),
   disable_bw: noEffect('rawio always measures bandwidth'),
-  lat_percentiles: output('lat_percentiles (rawio reports submit-to-completion percentiles)'),
-  clat_percentiles: output('clat_percentiles (rawio reports submit-to-completion percentiles)'),
-  slat_percentiles: output('slat_percentiles'),
-  percentile_list: output('percentile_list (rawio reports fio default list)'),
   significant_figures: output('significant_figures'),
   block_error_percentiles: output('block_error_percentiles'),
   bwavgtime: output('bwavgtime'),
