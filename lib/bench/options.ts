@@ -10,9 +10,9 @@ import {
   parseSizeOrPercent,
   type SizeSpec,
 } from './fio-units'
-import { parseStartAt } from './start-at'
 import { type OutputFormat, type OutputOptions, parseOutputFormats } from './output-options'
 import { type ReportJobOptions, reportOptionTable } from './report-options'
+import { parseStartAt } from './start-at'
 
 export const rwModes = ['read', 'write', 'randread', 'randwrite', 'rw', 'randrw', 'trim', 'randtrim'] as const
 export type { OutputFormat, OutputOptions }
