@@ -1,17 +1,38 @@
 // Typed errors. IoError is handed to the addon at load, so native failures arrive as
 // real instances carrying errno, syscall, offset, length and path.
 import { constants } from 'node:os'
-import { getSystemErrorName } from 'node:util'
+import { getSystemErrorMap } from 'node:util'
 
 export interface IoErrorProps {
-  message: string
   code: string
   errno: number
   syscall: string
+  /** strerror(3) text; defaults to detail, else the C library's text for errno. */
   description?: string
+  /** Words for what errno alone would not say; they replace the errno text in the message. */
+  detail?: string
   offset?: number
   length?: number
   path?: string
+  /** The layer that made the error (e.g. 'blkdebug'), appended to the message as `[source]`. */
+  source?: string
+}
+
+/** libuv's short text for errno ("i/o error"), as Node's SystemError messages use. */
+function uvText(errno: number): string | undefined {
+  return getSystemErrorMap().get(-errno)?.[1]
+}
+
+/**
+ * The one formatter of I/O error text, like Node's SystemError:
+ * `EIO: i/o error, pwritev (offset 1048576, 4096 bytes) '/dev/loop3'`.
+ */
+export function ioErrorMessage(p: IoErrorProps): string {
+  let message = `${p.code}: ${p.detail ?? uvText(p.errno) ?? p.description ?? p.code}, ${p.syscall}`
+  if (p.offset !== undefined && p.length !== undefined) message += ` (offset ${p.offset}, ${p.length} bytes)`
+  if (p.path) message += ` '${p.path}'`
+  if (p.source) message += ` [${p.source}]`
+  return message
 }
 
 export class IoError extends Error {
@@ -24,13 +45,14 @@ export class IoError extends Error {
   readonly length?: number
   readonly path?: string
 
+  /** Made by the addon (native/napi/errors.cc) and by TypeScript alike: the message is built here. */
   constructor(props: IoErrorProps) {
-    super(props.message)
+    super(ioErrorMessage(props))
     this.name = 'IoError'
     this.code = props.code
     this.errno = props.errno
     this.syscall = props.syscall
-    this.description = props.description ?? props.code
+    this.description = props.description ?? props.detail ?? strerror?.(props.errno) ?? props.code
     if (props.offset !== undefined) this.offset = props.offset
     if (props.length !== undefined) this.length = props.length
     if (props.path !== undefined) this.path = props.path
@@ -54,10 +76,6 @@ export function setStrerror(fn: (errno: number) => string): void {
   strerror = fn
 }
 
-export function errnoOf(code: keyof typeof constants.errno): number {
-  return constants.errno[code]
-}
-
 export interface ErrorSite {
   offset?: number
   length?: number
@@ -67,17 +85,7 @@ export interface ErrorSite {
 
 /** Builds an IoError in TS for a check done before the kernel (past-the-end, ...). */
 export function ioError(code: keyof typeof constants.errno, syscall: string, site: ErrorSite = {}): IoError {
-  const errno = constants.errno[code]
-  const description = site.detail ?? strerror?.(errno) ?? getSystemErrorName(-errno)
-  let message = `${code}: ${description}, ${syscall}`
-  if (site.offset !== undefined && site.length !== undefined)
-    message += ` (offset ${site.offset}, ${site.length} bytes)`
-  if (site.path) message += ` '${site.path}'`
-  return new IoError({ message, code, errno, syscall, description, ...site })
-}
-
-export function isIoError(e: unknown): e is IoError {
-  return e instanceof IoError
+  return new IoError({ code, errno: constants.errno[code], syscall, ...site })
 }
 
 /**

@@ -13,9 +13,12 @@ namespace rawio {
 
 namespace {
 
+// The one env cleanup hook: devices close (in-flight requests are waited for) and
+// benchmarks stop and join. The AddonData itself is deleted by N-API afterwards.
 void Cleanup(void* arg) {
   auto* data = static_cast<AddonData*>(arg);
   for (DeviceWrap* d : data->devices) d->Shutdown();
+  StopBenchRuns(data);
 }
 
 Napi::Object Constants(Napi::Env env) {
@@ -41,7 +44,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("NativeDevice", device);
   exports.Set("ops", Constants(env));
   RegisterModuleFunctions(env, exports);
-  RegisterBench(env, exports);
+  RegisterBench(env, exports, data);
   RegisterSafety(env, exports);
   RegisterBuildInfo(env, exports);
   return exports;

@@ -20,17 +20,14 @@ function errnoName(errno: number): string {
 
 /** The IoError of a request failed by a rule (the addon's shape, with blkdebug named). */
 export function injectedError(errno: number, syscall: string, r: Range, path: string): IoError {
-  const code = errnoName(errno)
-  const description = binding().strerror(errno)
   return new IoError({
-    message: `${code}: ${description}, ${syscall} (offset ${r.offset}, ${r.length} bytes) '${path}' [blkdebug]`,
-    code,
+    code: errnoName(errno),
     errno,
     syscall,
-    description,
     offset: r.offset,
     length: r.length,
     path,
+    source: 'blkdebug',
   })
 }
 

@@ -97,7 +97,7 @@ export async function sweep(
   const baseline = await verdict(unit, () => run(base, allocAligned(unit, unit)))
   if (!baseline.accepted) {
     throw new IoError({
-      message: `EINVAL: even an aligned ${unit}-byte request at offset ${base} was refused`,
+      detail: `even an aligned ${unit}-byte request at offset ${base} was refused`,
       code: 'EINVAL',
       errno: 22,
       syscall: 'preadv',

@@ -5,7 +5,6 @@
 #include "bench/bench_module.h"
 
 #include <memory>
-#include <unordered_set>
 
 #include "bench/bench_run.h"
 #include "bench/job_reader.h"
@@ -16,22 +15,16 @@
 
 namespace rawio {
 
-namespace {
+namespace {}  // namespace
 
-struct RunContext;
-
-// Per-environment state; the env cleanup hook stops and joins whatever still runs.
-struct BenchEnv {
-  Napi::FunctionReference handle_ctor;
-  std::unordered_set<RunContext*> live;
-};
-
-struct RunContext {
+struct BenchRunContext {
   std::shared_ptr<BenchRun> run;
   Napi::Promise::Deferred deferred;
   Napi::ThreadSafeFunction tsfn;
-  BenchEnv* benv;
+  AddonData* data;
 };
+
+namespace {
 
 class BenchHandle : public Napi::ObjectWrap<BenchHandle> {
  public:
@@ -58,9 +51,9 @@ class BenchHandle : public Napi::ObjectWrap<BenchHandle> {
 };
 
 // JS thread, once every job thread has returned.
-void Settle(Napi::Env env, RunContext* ctx) {
-  std::unique_ptr<RunContext> owned(ctx);
-  ctx->benv->live.erase(ctx);
+void Settle(Napi::Env env, BenchRunContext* ctx) {
+  std::unique_ptr<BenchRunContext> owned(ctx);
+  ctx->data->bench_runs.erase(ctx);
   ctx->run->Join();
   ctx->run->ReleaseResources();
   Napi::HandleScope scope(env);
@@ -81,49 +74,33 @@ void Settle(Napi::Env env, RunContext* ctx) {
 
 Napi::Value Start(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  auto* benv = static_cast<BenchEnv*>(info.Data());
+  AddonData* data = GetAddonData(env);
   if (!info[0].IsObject()) throw Napi::TypeError::New(env, "job must be an object");
   JobSpec spec = ReadJobSpec(info[0].As<Napi::Object>());
   auto run = std::make_shared<BenchRun>(spec);
   std::string why;
   const char* syscall = "open";
   int r = run->Setup(&why, &syscall);
-  if (r < 0) {
-    ErrorSite site;
-    site.syscall = syscall;
-    site.path = spec.path;
-    site.detail = why;
-    throw Napi::Error(env, MakeIoError(env, r, site));
-  }
+  if (r < 0) ThrowIoError(env, r, ErrorSite{syscall, -1, -1, spec.path, why});
   Napi::Object handle =
-      benv->handle_ctor.New({Napi::External<std::shared_ptr<BenchRun>>::New(env, &run)});
+      data->bench_handle_ctor.New({Napi::External<std::shared_ptr<BenchRun>>::New(env, &run)});
   auto* ctx =
-      new RunContext{run, Napi::Promise::Deferred::New(env), Napi::ThreadSafeFunction(), benv};
+      new BenchRunContext{run, Napi::Promise::Deferred::New(env), Napi::ThreadSafeFunction(), data};
   ctx->tsfn = Napi::ThreadSafeFunction::New(
       env, Napi::Function::New(env, [](const Napi::CallbackInfo&) {}), "rawio:bench", 0, 1);
   handle.Set("result", ctx->deferred.Promise());
-  benv->live.insert(ctx);
+  data->bench_runs.insert(ctx);
   run->Start([ctx] {
     ctx->tsfn.NonBlockingCall([ctx](Napi::Env env, Napi::Function) { Settle(env, ctx); });
   });
   return handle;
 }
 
-uint64_t ReadU64Arg(const Napi::Value& v, const char* name) {
-  if (v.IsBigInt()) {
-    bool lossless = true;
-    uint64_t r = v.As<Napi::BigInt>().Uint64Value(&lossless);
-    if (!lossless) throw Napi::RangeError::New(v.Env(), std::string(name) + " must fit in a u64");
-    return r;
-  }
-  return static_cast<uint64_t>(ReadOffset(v, name));
-}
-
 StampId ReadStampId(const Napi::CallbackInfo& info, size_t at) {
   StampId id;
-  id.offset = ReadU64Arg(info[at], "offset");
-  id.seed = ReadU64Arg(info[at + 1], "seed");
-  uint64_t gen = ReadU64Arg(info[at + 2], "gen");
+  id.offset = ReadU64Value(info[at], "offset");
+  id.seed = ReadU64Value(info[at + 1], "seed");
+  uint64_t gen = ReadU64Value(info[at + 2], "gen");
   if (gen > UINT32_MAX) throw Napi::RangeError::New(info.Env(), "gen must be 0 .. 2^32-1");
   id.gen = static_cast<uint32_t>(gen);
   return id;
@@ -133,8 +110,8 @@ StampId ReadStampId(const Napi::CallbackInfo& info, size_t at) {
 // encodeStampForTest(offset, seed, gen, timestamp, bs) -> Uint8Array
 Napi::Value EncodeStampForTest(const Napi::CallbackInfo& info) {
   StampId id = ReadStampId(info, 0);
-  uint64_t ts = ReadU64Arg(info[3], "timestamp");
-  uint64_t bs = ReadU64Arg(info[4], "bs");
+  uint64_t ts = ReadU64Value(info[3], "timestamp");
+  uint64_t bs = ReadU64Value(info[4], "bs");
   if (bs > UINT32_MAX || !StampBlockSizeValid(static_cast<uint32_t>(bs)))
     throw Napi::RangeError::New(info.Env(), "bs cannot hold a stamp");
   Napi::Uint8Array out = Napi::Uint8Array::New(info.Env(), bs);
@@ -157,24 +134,19 @@ Napi::Value ClassifyStampForTest(const Napi::CallbackInfo& info) {
   return Napi::String::New(info.Env(), StampKindName(k));
 }
 
-void CleanupEnv(void* arg) {
-  auto* benv = static_cast<BenchEnv*>(arg);
-  for (RunContext* ctx : benv->live) {
+}  // namespace
+
+void StopBenchRuns(AddonData* data) {
+  for (BenchRunContext* ctx : data->bench_runs) {
     ctx->run->RequestStop();
     ctx->run->Join();
   }
-  benv->handle_ctor.Reset();
-  delete benv;
 }
 
-}  // namespace
-
-void RegisterBench(Napi::Env env, Napi::Object exports) {
-  auto* benv = new BenchEnv();
-  napi_add_env_cleanup_hook(env, CleanupEnv, benv);
-  benv->handle_ctor = Napi::Persistent(BenchHandle::Init(env));
+void RegisterBench(Napi::Env env, Napi::Object exports, AddonData* data) {
+  data->bench_handle_ctor = Napi::Persistent(BenchHandle::Init(env));
   Napi::Object bench = Napi::Object::New(env);
-  bench.Set("start", Napi::Function::New(env, Start, "start", benv));
+  bench.Set("start", Napi::Function::New(env, Start, "start"));
   bench.Set("histogram", HistogramLayoutToJs(env));
   bench.Set("encodeStampForTest",
             Napi::Function::New(env, EncodeStampForTest, "encodeStampForTest"));

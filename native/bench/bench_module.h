@@ -3,8 +3,12 @@
 
 #include <napi.h>
 
+#include "napi/addon_data.h"
+
 namespace rawio {
 
-void RegisterBench(Napi::Env env, Napi::Object exports);
+void RegisterBench(Napi::Env env, Napi::Object exports, AddonData* data);
+// Env teardown: stops and joins every run still going.
+void StopBenchRuns(AddonData* data);
 
 }  // namespace rawio

@@ -13,6 +13,17 @@ int BenchRun::Setup(std::string* why, const char** syscall) {
   // One timestamp for every stamp of the run: jobs that write the same block write the same
   // bytes, so a read racing another job's write of that block still sees a whole stamp.
   if (spec_.verify) spec_.verify_ts = SysRealtimeNs();
+  // One exclusive claim for the whole run: numjobs opens with O_EXCL would refuse
+  // each other (EBUSY). The jobs' own opens share it.
+  if (spec_.exclusive) {
+    OpenSpec os;
+    os.path = spec_.path;
+    os.direct = spec_.direct;
+    os.exclusive = true;
+    *syscall = "open";
+    int r = OpenTarget(os, &claim_, why);
+    if (r < 0) return r;
+  }
   for (unsigned i = 0; i < spec_.numjobs; ++i) {
     auto job = std::make_unique<JobRunner>(spec_, i, &stop_);
     int r = job->Setup(why, syscall);

@@ -28,6 +28,7 @@ class BenchRun {
   // After Join: fds, rings and buffers go now; the stats stay for the result.
   void ReleaseResources() {
     for (auto& job : jobs_) job->ReleaseResources();
+    claim_.fd.Reset();
   }
 
   const JobSpec& Spec() const { return spec_; }
@@ -35,6 +36,7 @@ class BenchRun {
 
  private:
   JobSpec spec_;
+  Opened claim_;  // the run's one O_EXCL open of a block device (write and trim jobs)
   std::atomic<bool> stop_{false};
   std::atomic<unsigned> remaining_{0};
   std::function<void()> on_done_;

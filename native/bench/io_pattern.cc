@@ -2,8 +2,9 @@
 
 namespace rawio {
 
-void IoPattern::Init(const JobSpec& spec, uint64_t seed) {
+void IoPattern::Init(const JobSpec& spec, uint64_t seed, Op trim) {
   spec_ = &spec;
+  trim_ = trim;
   rng_.Seed(seed);
   start_ = spec.offset;
   end_ = spec.offset + spec.size;
@@ -47,20 +48,21 @@ int64_t IoPattern::NextOffset(int dir, uint32_t size) {
 void IoPattern::Next(IoSlot* slot) {
   switch (spec_->workload) {
     case Workload::kRead:
-      slot->op = IoOp::kRead;
+      slot->op = Op::kRead;
       break;
     case Workload::kWrite:
-      slot->op = IoOp::kWrite;
+      slot->op = Op::kWrite;
       break;
     case Workload::kTrim:
-      slot->op = IoOp::kTrim;
+      slot->op = trim_;
       break;
     case Workload::kMixed:
-      slot->op = rng_.Below(100) < spec_->rwmixread ? IoOp::kRead : IoOp::kWrite;
+      slot->op = rng_.Below(100) < spec_->rwmixread ? Op::kRead : Op::kWrite;
       break;
   }
-  slot->length = NextSize();
-  slot->offset = NextOffset(static_cast<int>(DirOf(slot->op)), slot->length);
+  uint32_t size = NextSize();
+  slot->length = size;
+  slot->offset = NextOffset(static_cast<int>(DirOf(slot->op)), size);
   slot->done = 0;
 }
 

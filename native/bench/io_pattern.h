@@ -13,7 +13,8 @@ namespace rawio {
 
 class IoPattern {
  public:
-  void Init(const JobSpec& spec, uint64_t seed);
+  // trim: the op of a trim (a discard on a block device, a punched hole in a file).
+  void Init(const JobSpec& spec, uint64_t seed, Op trim);
   // Fills op, offset and length of the next data request.
   void Next(IoSlot* slot);
 
@@ -22,6 +23,7 @@ class IoPattern {
   int64_t NextOffset(int dir, uint32_t size);
 
   const JobSpec* spec_ = nullptr;
+  Op trim_ = Op::kPunchHole;
   Rng rng_;
   BlockPermutation map_;
   bool use_map_ = false;

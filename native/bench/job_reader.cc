@@ -9,20 +9,6 @@ namespace rawio {
 
 namespace {
 
-uint64_t ReadU64(const Napi::Object& o, const char* key, uint64_t def) {
-  Napi::Value v = o.Get(key);
-  if (v.IsUndefined()) return def;
-  return static_cast<uint64_t>(ReadOffset(v, key));
-}
-
-uint32_t ReadU32(const Napi::Object& o, const char* key, uint32_t def, uint32_t min, uint32_t max) {
-  uint64_t v = ReadU64(o, key, def);
-  if (v < min || v > max)
-    throw Napi::RangeError::New(
-        o.Env(), std::string(key) + " must be " + std::to_string(min) + ".." + std::to_string(max));
-  return static_cast<uint32_t>(v);
-}
-
 void ReadRw(const Napi::Object& o, JobSpec* s) {
   std::string rw = ReadString(o, "rw", "read");
   struct Mode {

@@ -16,10 +16,19 @@ namespace {
 
 constexpr uint64_t kNsPerSec = 1000000000ull;
 constexpr uint64_t kMaxSleepNs = 10000000ull;  // rate waits stay responsive to stop()
+constexpr size_t kPrepChunk = 4u << 20;        // buffer preparation looks at stop() this often
 
 uint64_t TimevalNs(const timeval& tv) {
   return static_cast<uint64_t>(tv.tv_sec) * kNsPerSec + static_cast<uint64_t>(tv.tv_usec) * 1000;
 }
+
+}  // namespace
+
+std::string JobRunner::SubmitFailure(int r) const {
+  return std::string(engine_name_) + ": submitting or reaping failed (" + std::strerror(-r) + ")";
+}
+
+namespace {
 
 const char* ErrName(int err) {
   const char* name = strerrorname_np(err);
@@ -39,10 +48,21 @@ JobRunner::JobRunner(const JobSpec& spec, unsigned index, std::atomic<bool>* sto
 JobRunner::~JobRunner() { ReleaseResources(); }
 
 void JobRunner::ReleaseResources() {
-  driver_.reset();  // unregisters buffers before they go
+  core_.reset();  // unregisters buffers before they go
   std::free(buffers_);
   buffers_ = nullptr;
   opened_.fd.Reset();
+}
+
+uint32_t JobRunner::SlotsFor(const JobSpec& spec) {
+  // While ramping nothing limits the I/Os; a time-based job without io_size neither.
+  uint64_t limit_bytes = spec.io_size ? spec.io_size : spec.time_based ? 0 : spec.size;
+  if (spec.ramp_ns || (!limit_bytes && !spec.number_ios)) return spec.iodepth;
+  uint64_t ios = UINT64_MAX;
+  if (spec.number_ios) ios = spec.number_ios;
+  uint64_t min_bs = std::max<uint64_t>(1, spec.MinBs());
+  if (limit_bytes) ios = std::min(ios, (limit_bytes + min_bs - 1) / min_bs);
+  return static_cast<uint32_t>(std::max<uint64_t>(1, std::min<uint64_t>(spec.iodepth, ios)));
 }
 
 int JobRunner::Setup(std::string* why, const char** syscall) {
@@ -50,69 +70,94 @@ int JobRunner::Setup(std::string* why, const char** syscall) {
   os.path = spec_.path;
   os.read_only = spec_.workload == Workload::kRead;
   os.direct = spec_.direct;
-  os.exclusive = spec_.exclusive && !os.read_only;
+  os.exclusive = false;  // BenchRun holds the one O_EXCL claim of the run
   *syscall = "open";
   int r = OpenTarget(os, &opened_, why);
   if (r < 0) return r;
 
+  const uint32_t nslots = SlotsFor(spec_);
   size_t align = std::max<size_t>(4096, spec_.mem_align);
   size_t bs = spec_.workload == Workload::kTrim ? align : spec_.MaxBs();
   buffer_stride_ = (bs + align - 1) / align * align;
   void* mem = nullptr;
   *syscall = "posix_memalign";
-  if (posix_memalign(&mem, align, buffer_stride_ * spec_.iodepth) != 0) {
-    *why = "cannot allocate " + std::to_string(buffer_stride_ * spec_.iodepth) +
-           " bytes of I/O buffers";
+  if (posix_memalign(&mem, align, buffer_stride_ * nslots) != 0) {
+    *why = "cannot allocate " + std::to_string(buffer_stride_ * nslots) + " bytes of I/O buffers";
     return -ENOMEM;
   }
   buffers_ = static_cast<char*>(mem);
-  slots_.resize(spec_.iodepth);
-  DriverConfig cfg;
-  cfg.fd = opened_.fd.Get();
-  cfg.is_block = opened_.is_block;
-  cfg.fua = spec_.fua;
-  cfg.depth = spec_.iodepth;
-  cfg.fixedbufs = spec_.fixedbufs;
-  cfg.registerfiles = spec_.registerfiles;
-  cfg.hipri = spec_.hipri;
-  cfg.sqpoll = spec_.sqpoll;
-  for (uint32_t i = 0; i < spec_.iodepth; ++i) {
+  slots_.resize(nslots);
+  EngineOptions eo;
+  eo.depth = nslots;
+  eo.may_run_inline = true;
+  eo.single_issuer = true;
+  eo.sqpoll = spec_.sqpoll;
+  eo.hipri = spec_.hipri;
+  if (spec_.registerfiles) eo.register_fd = opened_.fd.Get();
+  for (uint32_t i = 0; i < nslots; ++i) {
     slots_[i].index = i;
     slots_[i].buf = buffers_ + i * buffer_stride_;
-    cfg.buffers.push_back(iovec{slots_[i].buf, buffer_stride_});
+    if (spec_.fixedbufs) eo.fixed_buffers.push_back(iovec{slots_[i].buf, buffer_stride_});
   }
-  for (uint32_t i = spec_.iodepth; i > 0; --i) free_.push_back(&slots_[i - 1]);
-  fresh_.reserve(spec_.iodepth);
-  done_.reserve(spec_.iodepth * 2);
+  for (uint32_t i = nslots; i > 0; --i) free_.push_back(&slots_[i - 1]);
+  fresh_.reserve(nslots);
+  done_.reserve(nslots * 2);
 
   int err = 0;
-  *syscall = spec_.engine == BenchEngine::kUring ? "io_uring_setup" : "engine";
-  driver_ = spec_.engine == BenchEngine::kUring ? CreateUringDriver(cfg, &err, why)
-                                                : CreateThreadDriver(cfg, &err, why);
-  if (!driver_) return err;
-  engine_name_ = driver_->Name();
+  bool uring = spec_.engine == BenchEngine::kUring;
+  *syscall = uring ? "io_uring_setup" : "engine";
+  std::unique_ptr<Engine> engine =
+      CreateEngine(uring ? EngineKind::kUring : EngineKind::kThreads, eo, &err, why);
+  if (!engine) {
+    if (uring && err == -ENOTSUP && why->find("without liburing") != std::string::npos)
+      *why = "engine io_uring: rawio was built without liburing (use --engine=threads)";
+    return err;
+  }
+  core_ = std::make_unique<IoCore>(std::move(engine), true);
+  engine_name_ = core_->Name();
+  trim_op_ = opened_.is_block ? Op::kBlkDiscard : Op::kPunchHole;
   if (spec_.hipri) {
     *syscall = "io_uring_enter";
     r = ProbeHipri(why);
     if (r < 0) return r;
   }
-  pattern_.Init(spec_, spec_.randseed + index_ * 0x9e3779b97f4a7c15ull);
+  pattern_.Init(spec_, spec_.randseed + index_ * 0x9e3779b97f4a7c15ull, trim_op_);
   if (spec_.verify && spec_.Writes()) written_.assign((spec_.size / spec_.verify_bs + 63) / 64, 0);
   limit_bytes_ = spec_.io_size ? spec_.io_size : spec_.time_based ? 0 : spec_.size;
   return 0;
 }
 
+// The slot's request as the core takes it: the whole of it, into the slot's buffer.
+void JobRunner::PrepSlot(IoSlot* s) {
+  s->fd = opened_.fd.Get();
+  s->done = 0;
+  s->res = 0;
+  s->eof = false;
+  s->user = s;
+  s->rw_flags = s->op == Op::kWrite && spec_.fua ? RWF_DSYNC : 0;
+  s->buf_index = spec_.fixedbufs ? static_cast<int>(s->index) : -1;
+  if (MovesData(s->op))
+    s->iov.assign(1, iovec{s->buf, static_cast<size_t>(s->length)});
+  else
+    s->iov.clear();
+}
+
+void JobRunner::QueueSlot(IoSlot* s) {
+  PrepSlot(s);
+  core_->Queue(s);
+}
+
 // IOPOLL rings set up fine on any target and fail each request instead: find out now.
 int JobRunner::ProbeHipri(std::string* why) {
   IoSlot* slot = free_.back();
-  slot->op = IoOp::kRead;
+  slot->op = Op::kRead;
   slot->offset = static_cast<int64_t>(spec_.offset);
   slot->length = spec_.MinBs();
-  slot->done = 0;
-  driver_->Prep(slot);
+  QueueSlot(slot);
   done_.clear();
-  int r = driver_->SubmitAndReap(1, &done_);
-  int64_t res = r < 0 ? r : done_.empty() ? -EIO : done_[0].res;
+  int r = 0;
+  while (done_.empty() && (r == 0 || r == -EINTR)) r = core_->Reap(1, &done_);
+  int64_t res = done_.empty() ? (r < 0 ? r : -EIO) : done_[0]->res;
   done_.clear();
   if (res >= 0) return 0;
   // The kernel refuses polled I/O on a queue without poll support per request, with
@@ -124,15 +169,21 @@ int JobRunner::ProbeHipri(std::string* why) {
   return static_cast<int>(res);
 }
 
-void JobRunner::PrepareBuffers() {
-  size_t total = buffer_stride_ * slots_.size();
-  if (!spec_.Writes()) {
-    std::memset(buffers_, 0, total);  // fault the pages in before measuring
-    return;
-  }
+bool JobRunner::PrepareBuffers() {
+  const size_t total = buffer_stride_ * slots_.size();
+  const bool random = spec_.Writes();
   Rng rng(spec_.randseed ^ (0xb0ffe7ull + index_));  // incompressible data, like fio's
-  auto* words = reinterpret_cast<uint64_t*>(buffers_);
-  for (size_t i = 0; i < total / 8; ++i) words[i] = rng.Next();
+  for (size_t at = 0; at < total; at += kPrepChunk) {
+    if (stop_->load(std::memory_order_relaxed)) return false;
+    size_t n = std::min(kPrepChunk, total - at);
+    if (!random) {
+      std::memset(buffers_ + at, 0, n);  // fault the pages in before measuring
+      continue;
+    }
+    auto* words = reinterpret_cast<uint64_t*>(buffers_ + at);
+    for (size_t i = 0; i < n / 8; ++i) words[i] = rng.Next();
+  }
+  return true;
 }
 
 void JobRunner::BeginMeasure(uint64_t now) {
@@ -196,13 +247,12 @@ bool JobRunner::Issue(uint64_t now, uint32_t batch) {
       if (in_flight_ > 0) return false;  // a sync waits for the writes before it, as in fio
       IoSlot* s = free_.back();
       free_.pop_back();
-      s->op = sync_pending_ == SyncKind::kFsync ? IoOp::kFsync : IoOp::kFdatasync;
+      s->op = sync_pending_ == SyncKind::kFsync ? Op::kFsync : Op::kFlush;
       s->offset = 0;
       s->length = 0;
-      s->done = 0;
       sync_pending_ = SyncKind::kNone;
       sync_in_flight_ = true;
-      driver_->Prep(s);
+      QueueSlot(s);
       ++in_flight_;
       fresh_.push_back(s);
       return false;
@@ -212,14 +262,14 @@ bool JobRunner::Issue(uint64_t now, uint32_t batch) {
     free_.pop_back();
     pattern_.Next(s);
     if (spec_.verify) NoteIssued(s);
-    driver_->Prep(s);
+    QueueSlot(s);
     ++in_flight_;
     ++issued_ios_;
     issued_bytes_ += s->length;
     ++rate_issued_;
     ++queued;
     fresh_.push_back(s);
-    if (s->op == IoOp::kWrite) {
+    if (s->op == Op::kWrite) {
       if (spec_.fsync_every && ++writes_since_fsync_ >= spec_.fsync_every) {
         writes_since_fsync_ = 0;
         sync_pending_ = SyncKind::kFsync;
@@ -238,7 +288,7 @@ void JobRunner::Fail(int neg_errno, const IoSlot& slot, std::string detail) {
   if (stats_.error.neg_errno) return;             // keep the first error
   stats_.error.neg_errno = neg_errno;
   stats_.error.op = slot.op;
-  if (slot.op != IoOp::kFsync && slot.op != IoOp::kFdatasync) {
+  if (slot.op != Op::kFsync && slot.op != Op::kFlush) {
     stats_.error.offset = slot.offset;
     stats_.error.length = slot.length;
   }
@@ -247,24 +297,11 @@ void JobRunner::Fail(int neg_errno, const IoSlot& slot, std::string detail) {
   stats_.error.detail = std::move(detail);
 }
 
-void JobRunner::Complete(const Completion& c, uint64_t now) {
-  IoSlot* s = c.slot;
-  int64_t res = c.res;
-  if (MovesData(s->op)) {
-    if (res == -EAGAIN) {  // requeue, as liburing's examples do
-      driver_->Prep(s);
-      return;
-    }
-    if (res > 0) {
-      s->done += static_cast<uint32_t>(res);
-      if (s->done < s->length) {  // short transfer: finish it here
-        driver_->Prep(s);
-        return;
-      }
-    } else if (res == 0) {
-      Fail(-EIO, *s, "unexpected end of file: the target is smaller than offset+size");
-      res = -EIO;
-    }
+void JobRunner::Complete(IoSlot* s, uint64_t now) {
+  int64_t res = s->res;
+  if (s->eof) {
+    Fail(-EIO, *s, "unexpected end of file: the target is smaller than offset+size");
+    res = -EIO;
   }
   --in_flight_;
   free_.push_back(s);
@@ -276,8 +313,8 @@ void JobRunner::Complete(const Completion& c, uint64_t now) {
     return;
   }
   if (spec_.verify) {
-    if (s->op == IoOp::kWrite) MarkWritten(*s);
-    if (s->op == IoOp::kRead) VerifyRead(*s);
+    if (s->op == Op::kWrite) MarkWritten(*s);
+    if (s->op == Op::kRead) VerifyRead(*s);
   }
   if (dir != Dir::kSync) {
     int d = static_cast<int>(dir);
@@ -305,7 +342,7 @@ void JobRunner::Publish() {
 
 void JobRunner::Run() {
   std::string why;
-  int r = driver_->Activate(&why);
+  int r = core_->Activate(&why);
   start_ns_ = NowNs();
   pub_start_.store(start_ns_, std::memory_order_relaxed);
   if (r < 0) {
@@ -313,8 +350,14 @@ void JobRunner::Run() {
     phase_.store(static_cast<int>(JobPhase::kDone));
     return;
   }
-  PrepareBuffers();
-  if (!WaitForStart()) {  // stopped while holding for --start-at: no I/O at all
+  phase_.store(static_cast<int>(JobPhase::kPreparing), std::memory_order_relaxed);
+  // Stopped while preparing the buffers or holding for --start-at: no I/O at all.
+  bool go = PrepareBuffers();
+  if (go && spec_.start_at_ns) {
+    phase_.store(static_cast<int>(JobPhase::kStarting), std::memory_order_relaxed);
+    go = WaitForStart();
+  }
+  if (!go) {
     stats_.stopped = true;
     phase_.store(static_cast<int>(JobPhase::kDone), std::memory_order_release);
     return;
@@ -359,14 +402,14 @@ void JobRunner::Run() {
       fresh_.clear();
     }
     done_.clear();
-    r = driver_->SubmitAndReap(more ? 0 : 1, &done_);
+    r = core_->Reap(more ? 0 : 1, &done_);
     now = NowNs();
     if (!more || !done_.empty()) stats_.depth.Reaped(done_.size());
-    if (r < 0) {  // the ring itself failed: nothing more can be reaped
-      Fail(r, slots_[0], std::string("io_uring_enter failed: ") + std::strerror(-r));
+    for (Request* q : done_) Complete(static_cast<IoSlot*>(q), now);
+    if (r < 0 && r != -EINTR) {  // requests in the kernel can no longer be reaped
+      Fail(r, slots_[0], SubmitFailure(r));
       break;
     }
-    for (const Completion& c : done_) Complete(c, now);
     Publish();
     if (measure_start_ == 0 && now >= ramp_end_ns_) BeginMeasure(now);
   }
@@ -379,127 +422,6 @@ void JobRunner::Run() {
   }
   Publish();
   phase_.store(static_cast<int>(JobPhase::kDone), std::memory_order_release);
-}
-
-void JobRunner::StampWrite(IoSlot* s) {
-  const uint32_t vbs = spec_.verify_bs;
-  StampId id;
-  id.seed = spec_.verify_seed;
-  id.gen = spec_.verify_gen;
-  for (uint32_t at = 0; at < s->length; at += vbs) {
-    id.offset = static_cast<uint64_t>(s->offset) + at;
-    EncodeStamp(s->buf + at, vbs, id, spec_.verify_ts);
-  }
-}
-
-static bool Overlaps(const IoSlot& a, const IoSlot& b) {
-  return a.offset < b.offset + static_cast<int64_t>(b.length) &&
-         b.offset < a.offset + static_cast<int64_t>(a.length);
-}
-
-void JobRunner::NoteIssued(IoSlot* s) {
-  s->busy = true;
-  s->skip_verify = false;
-  if (s->op == IoOp::kWrite) StampWrite(s);
-  if (spec_.workload != Workload::kMixed) return;  // only a mix has reads and writes in flight
-  for (IoSlot& o : slots_) {
-    if (&o == s || !o.busy || o.op == s->op || !Overlaps(o, *s)) continue;
-    if (s->op == IoOp::kRead)
-      s->skip_verify = true;  // a write to these blocks is in flight
-    else
-      o.skip_verify = true;  // the read in flight may see this write half done
-  }
-}
-
-void JobRunner::MarkWritten(const IoSlot& s) {
-  uint64_t first = (static_cast<uint64_t>(s.offset) - spec_.offset) / spec_.verify_bs;
-  uint64_t n = s.length / spec_.verify_bs;
-  for (uint64_t b = first; b < first + n; ++b) written_[b / 64] |= 1ull << (b % 64);
-}
-
-void JobRunner::VerifyRead(const IoSlot& s) {
-  const uint32_t vbs = spec_.verify_bs;
-  VerifyStats& v = stats_.verify;
-  uint64_t n = s.length / vbs;
-  if (s.skip_verify) {
-    v.skipped += n;
-    return;
-  }
-  uint64_t first = (static_cast<uint64_t>(s.offset) - spec_.offset) / vbs;
-  StampId id;
-  id.seed = spec_.verify_seed;
-  id.gen = spec_.verify_gen;
-  for (uint64_t i = 0; i < n; ++i) {
-    uint64_t b = first + i;
-    if (!written_.empty() && !(written_[b / 64] >> (b % 64) & 1)) {
-      ++v.skipped;  // a write workload verifies only what it wrote
-      continue;
-    }
-    id.offset = static_cast<uint64_t>(s.offset) + i * vbs;
-    StampKind k = ClassifyStamp(s.buf + i * vbs, vbs, id);
-    ++v.blocks;
-    if (k != StampKind::kOk) v.Bad(static_cast<int64_t>(id.offset), k);
-  }
-}
-
-// fio's do_verify: after a write workload, read back every block it wrote and check it.
-// Not measured; runs at the job's iodepth on the same ring and buffers.
-void JobRunner::VerifyPass() {
-  const uint64_t vbs = spec_.verify_bs;
-  const uint64_t nblocks = spec_.size / vbs;
-  const uint64_t max_run = std::max<uint64_t>(1, spec_.MaxBs() / vbs);
-  auto written = [&](uint64_t b) { return (written_[b / 64] >> (b % 64) & 1) != 0; };
-  uint64_t next = 0;
-  for (;;) {
-    while (!draining_ && !free_.empty() && !stop_->load(std::memory_order_relaxed)) {
-      while (next < nblocks && !written(next)) ++next;
-      if (next == nblocks) break;
-      uint64_t n = 0;
-      while (next + n < nblocks && n < max_run && written(next + n)) ++n;
-      IoSlot* s = free_.back();
-      free_.pop_back();
-      s->op = IoOp::kRead;
-      s->offset = static_cast<int64_t>(spec_.offset + next * vbs);
-      s->length = static_cast<uint32_t>(n * vbs);
-      s->done = 0;
-      s->busy = true;
-      s->skip_verify = false;
-      next += n;
-      driver_->Prep(s);
-      ++in_flight_;
-    }
-    if (in_flight_ == 0) break;
-    done_.clear();
-    int r = driver_->SubmitAndReap(1, &done_);
-    if (r < 0) {
-      Fail(r, slots_[0], std::string("io_uring_enter failed: ") + std::strerror(-r));
-      break;
-    }
-    for (const Completion& c : done_) {
-      IoSlot* s = c.slot;
-      int64_t res = c.res;
-      if (res == -EAGAIN) {
-        driver_->Prep(s);
-        continue;
-      }
-      if (res > 0) {
-        s->done += static_cast<uint32_t>(res);
-        if (s->done < s->length) {
-          driver_->Prep(s);
-          continue;
-        }
-      }
-      --in_flight_;
-      free_.push_back(s);
-      s->busy = false;
-      if (res <= 0) {
-        Fail(res < 0 ? static_cast<int>(res) : -EIO, *s,
-             res < 0 ? "verify read-back" : "verify read-back: unexpected end of file");
-        continue;
-      }
-      VerifyRead(*s);
-    }
-  }
 }
 
 // --start-at: holds the prepared job until the wall clock reaches the instant, checking stop()

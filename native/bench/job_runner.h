@@ -1,7 +1,8 @@
-// One job: its own fd, buffers, driver (ring) and thread. Setup runs on the JS
-// thread so that open and ring errors throw from start(); Run is the tight loop on
-// the job thread: queue up to iodepth, submit once, reap, requeue. No JavaScript
-// runs per I/O.
+// One job, the bench driver of the I/O core: its own fd, buffers, core (ring or
+// pool) and thread. Setup runs on the JS thread so that open and ring errors throw
+// from start(); Run is the tight loop on the job thread: queue up to iodepth, submit
+// and reap with one call; the core requeues short transfers. No JavaScript runs per
+// I/O.
 #pragma once
 
 #include <atomic>
@@ -10,14 +11,22 @@
 #include <string>
 #include <vector>
 
-#include "bench/io_driver.h"
 #include "bench/io_pattern.h"
+#include "bench/io_slot.h"
 #include "bench/job_stats.h"
 #include "device/open.h"
+#include "engine/io_core.h"
 
 namespace rawio {
 
-enum class JobPhase : int { kStarting = 0, kRamp = 1, kRunning = 2, kDraining = 3, kDone = 4 };
+enum class JobPhase : int {
+  kStarting = 0,
+  kPreparing = 1,  // filling the buffers before the clock starts
+  kRamp = 2,
+  kRunning = 3,
+  kDraining = 4,
+  kDone = 5
+};
 
 struct JobProgress {
   JobPhase phase = JobPhase::kStarting;
@@ -46,13 +55,20 @@ class JobRunner {
   // buffers, keeping the stats. Runs when the result is delivered, not when JS collects.
   void ReleaseResources();
   bool IsBlock() const { return opened_.is_block; }
+  // The slots (buffers) the job really uses: iodepth, or fewer when the job cannot
+  // have more requests than that in flight (it issues fewer I/Os in all).
+  static uint32_t SlotsFor(const JobSpec& spec);
 
  private:
   enum class SyncKind : uint8_t { kNone, kFsync, kFdatasync };
 
   int ProbeHipri(std::string* why);
-  void PrepareBuffers();
+  // Faults the buffers in (and fills a writer's with random data) in chunks, so that
+  // stop() is seen within milliseconds. False when stopped.
+  bool PrepareBuffers();
   bool WaitForStart();
+  void PrepSlot(IoSlot* s);
+  void QueueSlot(IoSlot* s);
   void BeginMeasure(uint64_t now);
   void EndMeasure(uint64_t now);
   bool LimitsReached() const;
@@ -60,8 +76,9 @@ class JobRunner {
   uint64_t RateDue() const;
   // Queues new requests, at most batch; returns true when it stopped only because of batch.
   bool Issue(uint64_t now, uint32_t batch);
-  void Complete(const Completion& c, uint64_t now);
+  void Complete(IoSlot* s, uint64_t now);
   void Fail(int neg_errno, const IoSlot& slot, std::string detail);
+  std::string SubmitFailure(int neg_errno) const;
   void Publish();
   // --verify=stamp (docs/bench.md, "Verification").
   void StampWrite(IoSlot* s);
@@ -74,7 +91,8 @@ class JobRunner {
   unsigned index_;
   std::atomic<bool>* stop_;
   Opened opened_;
-  std::unique_ptr<IoDriver> driver_;
+  std::unique_ptr<IoCore> core_;
+  Op trim_op_ = Op::kPunchHole;
   const char* engine_name_ = "none";
   IoPattern pattern_;
   char* buffers_ = nullptr;
@@ -82,7 +100,7 @@ class JobRunner {
   std::vector<IoSlot> slots_;
   std::vector<IoSlot*> free_;
   std::vector<IoSlot*> fresh_;  // queued this round, stamped just before submit
-  std::vector<Completion> done_;
+  std::vector<Request*> done_;
   JobStats stats_;
   std::vector<uint64_t> written_;  // verify: a bit per verify block written (write workloads)
 

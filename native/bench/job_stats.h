@@ -60,7 +60,7 @@ struct DepthStats {
 
 struct JobError {
   int neg_errno = 0;  // 0: no error
-  IoOp op = IoOp::kRead;
+  Op op = Op::kRead;
   int64_t offset = -1;
   int64_t length = -1;
   std::string detail;  // words for what errno alone would not say

@@ -90,27 +90,12 @@ Napi::Object VerifyToJs(Napi::Env env, const VerifyStats& v) {
   return o;
 }
 
-const char* SyscallOf(IoOp op, bool is_block, const char* engine) {
-  bool uring = engine[0] == 'i';
-  switch (op) {
-    case IoOp::kRead:
-      return uring ? "io_uring read" : "pread";
-    case IoOp::kWrite:
-      return uring ? "io_uring write" : "pwrite";
-    case IoOp::kTrim:
-      return is_block ? "discard (BLKDISCARD)" : "fallocate(PUNCH_HOLE)";
-    case IoOp::kFsync:
-      return "fsync";
-    case IoOp::kFdatasync:
-      return "fdatasync";
-  }
-  return "io";
-}
-
 const char* PhaseName(JobPhase p) {
   switch (p) {
     case JobPhase::kStarting:
       return "starting";
+    case JobPhase::kPreparing:
+      return "preparing";
     case JobPhase::kRamp:
       return "ramp";
     case JobPhase::kRunning:
@@ -202,7 +187,7 @@ Napi::Value FirstErrorToJs(Napi::Env env, const BenchRun& run) {
     const JobError& e = job->Stats().error;
     if (!e.neg_errno) continue;
     ErrorSite site;
-    site.syscall = SyscallOf(e.op, job->IsBlock(), job->EngineName());
+    site.syscall = OpSyscall(e.op);
     site.offset = e.offset;
     site.length = e.length;
     site.path = run.Spec().path;

@@ -1,15 +1,16 @@
 #include "engine/thread_engine.h"
 
+#include <errno.h>
+#include <poll.h>
+
 #include "engine/sys_ops.h"
-#include "util/clock.h"
 
 namespace rawio {
 
-ThreadEngine::ThreadEngine(unsigned max_threads, int signal_fd)
-    : max_threads_(max_threads ? max_threads : 1) {
+ThreadEngine::ThreadEngine(unsigned max_threads, int signal_fd) : max_threads_(max_threads) {
   if (signal_fd >= 0) {
     event_fd_ = signal_fd;
-  } else {
+  } else if (max_threads_ > 0) {
     event_fd_ = SysEventfd();
     owns_fd_ = event_fd_ >= 0;
   }
@@ -25,14 +26,20 @@ ThreadEngine::~ThreadEngine() {
   if (owns_fd_) SysClose(event_fd_);
 }
 
-void ThreadEngine::Queue(Request* req) {
-  req->t_submit = NowNs();
+QueueStatus ThreadEngine::Queue(Request* req) {
   staged_.push_back(req);
-  ++in_flight_;
+  ++held_;
+  return QueueStatus::kQueued;
 }
 
-void ThreadEngine::Commit() {
-  if (staged_.empty()) return;
+int ThreadEngine::Commit() {
+  if (staged_.empty()) return 0;
+  if (max_threads_ == 0) {
+    for (Request* r : staged_) inline_done_.push_back({r, ExecuteOnce(*r)});
+    staged_.clear();
+    return 0;
+  }
+  submitted_ += staged_.size();
   {
     std::lock_guard<std::mutex> lock(mu_);
     for (Request* r : staged_) queue_.push_back(r);
@@ -47,6 +54,7 @@ void ThreadEngine::Commit() {
   else
     cv_.notify_all();
   staged_.clear();
+  return 0;
 }
 
 void ThreadEngine::Work() {
@@ -58,11 +66,11 @@ void ThreadEngine::Work() {
     queue_.pop_front();
     --idle_;
     lock.unlock();
-    ExecuteRequest(req);
+    int64_t res = ExecuteOnce(*req);
     lock.lock();
     ++idle_;
     bool was_empty = finished_.empty();
-    finished_.push_back(req);
+    finished_.push_back({req, res});
     if (was_empty) {
       ready_.store(true, std::memory_order_release);
       SysEventfdWrite(event_fd_);
@@ -70,12 +78,48 @@ void ThreadEngine::Work() {
   }
 }
 
-void ThreadEngine::Reap(std::vector<Request*>* done) {
-  std::lock_guard<std::mutex> lock(mu_);
-  in_flight_ -= finished_.size();
-  ready_.store(false, std::memory_order_relaxed);
-  done->insert(done->end(), finished_.begin(), finished_.end());
-  finished_.clear();
+size_t ThreadEngine::Collect(std::vector<Completion>* out) {
+  size_t n = inline_done_.size();
+  out->insert(out->end(), inline_done_.begin(), inline_done_.end());
+  inline_done_.clear();
+  if (max_threads_ > 0 && ready_.load(std::memory_order_acquire)) {
+    std::lock_guard<std::mutex> lock(mu_);
+    ready_.store(false, std::memory_order_relaxed);
+    submitted_ -= finished_.size();
+    n += finished_.size();
+    out->insert(out->end(), finished_.begin(), finished_.end());
+    finished_.clear();
+  }
+  held_ -= n;
+  return n;
+}
+
+int ThreadEngine::GetEvents(unsigned min, std::vector<Completion>* out) {
+  Commit();
+  size_t got = Collect(out);
+  while (got < min && submitted_ > 0) {
+    int r = SysPollOne(event_fd_, POLLIN, -1);
+    if (r < 0) return r;  // -EINTR included: the caller looks again
+    SysEventfdDrain(event_fd_);
+    got += Collect(out);
+  }
+  return 0;
+}
+
+void ThreadEngine::Abandon(int64_t res, std::vector<Completion>* out) {
+  for (Request* r : staged_) out->push_back({r, res});
+  held_ -= staged_.size();
+  staged_.clear();
+}
+
+bool ThreadEngine::CompletionsReady() const {
+  return !inline_done_.empty() || ready_.load(std::memory_order_acquire);
+}
+
+std::unique_ptr<Engine> CreateThreadEngine(unsigned threads, int signal_fd) {
+  auto e = std::make_unique<ThreadEngine>(threads, signal_fd);
+  if (!e->Ok()) return nullptr;
+  return e;
 }
 
 }  // namespace rawio

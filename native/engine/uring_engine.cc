@@ -1,206 +1,38 @@
-#include "engine/uring_engine.h"
-
-#ifdef RAWIO_HAVE_URING
+// The one io_uring ring class (and the one file in native/ that includes
+// <liburing.h>): one ring per Device or per bench job. Options: an eventfd for the
+// event-loop pump; SINGLE_ISSUER|DEFER_TASKRUN for a job thread; SQPOLL, IOPOLL,
+// registered files and fixed buffers for bench. Operations the kernel lacks are
+// reported by Runs() and go to IoCore's auxiliary path.
 #include <errno.h>
 #include <fcntl.h>
-#include <liburing.h>
 #include <linux/falloc.h>
 
 #include <cstring>
+#include <deque>
 
+#include "engine/engine.h"
 #include "engine/sys_ops.h"
-#include "util/clock.h"
+
+#ifdef RAWIO_HAVE_URING
+#include <liburing.h>
 
 namespace rawio {
 
 namespace {
 
-class UringEngine final : public Engine {
- public:
-  UringEngine() = default;
-  ~UringEngine() override {
-    aux_.reset();
-    if (ring_ok_) io_uring_queue_exit(&ring_);
-    if (event_fd_ >= 0) SysClose(event_fd_);
-  }
+#if defined(RAWIO_URING_OP_URING_CMD) || !defined(RAWIO_URING_PROBED)
+constexpr uint32_t kBlockUringCmdDiscard = 0x1200;  // BLOCK_URING_CMD_DISCARD, _IO(0x12, 0)
+#endif
 
-  int Init(unsigned depth, bool fallocate) {
-    fallocate_ = fallocate;
-    depth_ = depth;
-    io_uring_params p;
-    std::memset(&p, 0, sizeof(p));
-    p.flags = IORING_SETUP_CQSIZE;
-    p.cq_entries = depth * 2;
-    int r = io_uring_queue_init_params(depth, &ring_, &p);
-    if (r < 0) return r;
-    ring_ok_ = true;
-    event_fd_ = SysEventfd();
-    if (event_fd_ < 0) return event_fd_;
-    r = io_uring_register_eventfd(&ring_, event_fd_);
-    return r < 0 ? r : 0;
-  }
-
-  const char* Name() const override { return "io_uring"; }
-  int EventFd() const override { return event_fd_; }
-  size_t InFlight() const override { return in_ring_ + pending_.size() + AuxInFlight(); }
-  bool CompletionsReady() const override {
-    return io_uring_cq_ready(&ring_) > 0 || (aux_ && aux_->CompletionsReady());
-  }
-
-  void Queue(Request* req) override {
-    req->t_submit = NowNs();
-    if (!RingCanRun(req->op)) {
-      Aux()->Queue(req);
-      aux_dirty_ = true;
-      return;
-    }
-    if (in_ring_ + unsubmitted_ >= depth_ || !pending_.empty()) {
-      pending_.push_back(req);
-      return;
-    }
-    Prep(req);
-  }
-
-  void Commit() override {
-    if (aux_dirty_) {
-      aux_->Commit();
-      aux_dirty_ = false;
-    }
-    if (unsubmitted_ == 0) return;
-    int r = io_uring_submit(&ring_);
-    if (r >= 0) {
-      in_ring_ += unsubmitted_;
-      unsubmitted_ = 0;
-      return;
-    }
-    // The whole batch could not be submitted (e.g. -EAGAIN/-EBUSY): retry on the
-    // next Reap, which runs when some completion arrives, or now if none can.
-    if (in_ring_ == 0) SysEventfdWrite(event_fd_);
-  }
-
-  void Reap(std::vector<Request*>* done) override {
-    io_uring_cqe* cqe;
-    unsigned head, seen = 0;
-    io_uring_for_each_cqe(&ring_, head, cqe) {
-      ++seen;
-      auto* req = static_cast<Request*>(io_uring_cqe_get_data(cqe));
-      Complete(req, cqe->res, done);
-    }
-    if (seen) io_uring_cq_advance(&ring_, seen);
-    in_ring_ -= seen;
-    while (!pending_.empty() && in_ring_ + unsubmitted_ < depth_) {
-      Request* req = pending_.front();
-      pending_.pop_front();
-      Prep(req);
-    }
-    if (aux_) aux_->Reap(done);
-    Commit();
-  }
-
- private:
-  bool RingCanRun(Op op) const {
-    switch (op) {
-      case Op::kRead:
-      case Op::kWrite:
-      case Op::kFlush:
-      case Op::kFsync:
-        return true;
-      case Op::kZeroRange:
-      case Op::kPunchHole:
-        return fallocate_;
-      default:
-        return false;
-    }
-  }
-
-  ThreadEngine* Aux() {
-    if (!aux_) aux_ = std::make_unique<ThreadEngine>(4, event_fd_);
-    return aux_.get();
-  }
-  size_t AuxInFlight() const { return aux_ ? aux_->InFlight() : 0; }
-
-  void Prep(Request* req) {
-    io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
-    if (!sqe) {  // cannot happen while in_ring_+unsubmitted_ < depth_, but be safe
-      pending_.push_front(req);
-      return;
-    }
-    switch (req->op) {
-      case Op::kRead:
-        io_uring_prep_readv(sqe, req->fd, req->iov.data(), static_cast<unsigned>(req->iov.size()),
-                            static_cast<uint64_t>(req->offset + req->done));
-        sqe->rw_flags = req->rw_flags;
-        break;
-      case Op::kWrite:
-        io_uring_prep_writev(sqe, req->fd, req->iov.data(), static_cast<unsigned>(req->iov.size()),
-                             static_cast<uint64_t>(req->offset + req->done));
-        sqe->rw_flags = req->rw_flags;
-        break;
-      case Op::kFlush:
-        io_uring_prep_fsync(sqe, req->fd, IORING_FSYNC_DATASYNC);
-        break;
-      case Op::kFsync:
-        io_uring_prep_fsync(sqe, req->fd, 0);
-        break;
-      case Op::kZeroRange:
-        io_uring_prep_fallocate(sqe, req->fd, FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE,
-                                req->offset, req->length);
-        break;
-      case Op::kPunchHole:
-        io_uring_prep_fallocate(sqe, req->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
-                                req->offset, req->length);
-        break;
-      default:
-        break;
-    }
-    io_uring_sqe_set_data(sqe, req);
-    ++unsubmitted_;
-  }
-
-  void Complete(Request* req, int res, std::vector<Request*>* done) {
-    bool rw = req->op == Op::kRead || req->op == Op::kWrite;
-    if (rw && res == -EAGAIN) {  // requeue as liburing's examples do
-      Requeue(req);
-      return;
-    }
-    if (rw && res > 0) {
-      req->Advance(res);
-      if (req->done < req->length) {  // short transfer: finish it here, not in JS
-        Requeue(req);
-        return;
-      }
-      req->res = req->done;
-    } else if (rw && res == 0 && req->done < req->length) {
-      req->res = req->op == Op::kRead ? req->done : -EIO;  // EOF
-    } else {
-      req->res = rw && res >= 0 ? req->done : res;
-    }
-    req->t_complete = NowNs();
-    done->push_back(req);
-  }
-
-  void Requeue(Request* req) {
-    if (in_ring_ - 1 + unsubmitted_ < depth_)
-      Prep(req);
-    else
-      pending_.push_back(req);
-  }
-
-  io_uring ring_;
-  bool ring_ok_ = false;
-  bool fallocate_ = false;
-  bool aux_dirty_ = false;
-  unsigned depth_ = 0;
-  int event_fd_ = -1;
-  size_t in_ring_ = 0;      // submitted and not yet reaped
-  size_t unsubmitted_ = 0;  // SQEs prepared, not yet submitted
-  std::deque<Request*> pending_;
-  std::unique_ptr<ThreadEngine> aux_;
+struct UringProbe {
+  bool ok = false;
+  bool fallocate = false;
+  bool rw_single = false;  // IORING_OP_READ/WRITE (5.6)
+  bool uring_cmd = false;  // IORING_OP_URING_CMD (5.19): BLOCK_URING_CMD_DISCARD is tried
+  std::string reason;
 };
 
-}  // namespace
-
-UringProbe ProbeUring() {
+UringProbe RunProbe() {
   UringProbe out;
   io_uring ring;
   int r = io_uring_queue_init(4, &ring, 0);
@@ -216,6 +48,11 @@ UringProbe ProbeUring() {
               io_uring_opcode_supported(probe, IORING_OP_WRITEV) &&
               io_uring_opcode_supported(probe, IORING_OP_FSYNC);
     out.fallocate = io_uring_opcode_supported(probe, IORING_OP_FALLOCATE);
+    out.rw_single = io_uring_opcode_supported(probe, IORING_OP_READ) &&
+                    io_uring_opcode_supported(probe, IORING_OP_WRITE);
+#if defined(RAWIO_URING_OP_URING_CMD) || !defined(RAWIO_URING_PROBED)
+    out.uring_cmd = io_uring_opcode_supported(probe, IORING_OP_URING_CMD);
+#endif
     out.ok = rw;
     if (!rw) out.reason = "io_uring lacks READV/WRITEV/FSYNC";
     io_uring_free_probe(probe);
@@ -224,16 +61,314 @@ UringProbe ProbeUring() {
   return out;
 }
 
-std::unique_ptr<Engine> CreateUringEngine(unsigned depth, std::string* error) {
-  static const UringProbe probe = ProbeUring();
-  if (!probe.ok) {
-    *error = probe.reason;
+const UringProbe& Probe() {
+  static const UringProbe probe = RunProbe();
+  return probe;
+}
+
+std::string Refused(const char* option, const char* call, int err) {
+  return std::string(option) + ": the kernel refused " + call + " (" + std::strerror(-err) + ")";
+}
+
+class UringEngine final : public Engine {
+ public:
+  ~UringEngine() override {
+    if (ring_ok_) io_uring_queue_exit(&ring_);
+    if (event_fd_ >= 0) SysClose(event_fd_);
+  }
+
+  int Init(const EngineOptions& opts, std::string* why) {
+    const UringProbe& probe = Probe();
+    opts_ = opts;
+    depth_ = opts.depth ? opts.depth : 1;
+    unsigned base = IORING_SETUP_CQSIZE;
+    if (opts.sqpoll) base |= IORING_SETUP_SQPOLL;
+    if (opts.hipri) base |= IORING_SETUP_IOPOLL;
+    int r = -EINVAL;
+#if (defined(RAWIO_URING_SETUP_SINGLE_ISSUER) && defined(RAWIO_URING_SETUP_DEFER_TASKRUN) && \
+     defined(RAWIO_URING_SUBMIT_AND_GET_EVENTS)) ||                                        \
+    !defined(RAWIO_URING_PROBED)
+    if (opts.single_issuer && !opts.sqpoll && !opts.hipri && !opts.want_eventfd) {
+      // One submitter, task work run only when it waits: the cheapest ring (6.1+).
+      r = Setup(base | IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN |
+                IORING_SETUP_R_DISABLED);
+      disabled_ = r == 0;
+      defer_ = r == 0;
+    }
+#endif
+    if (r < 0) r = Setup(base);
+    if (r < 0) {
+      if (opts.sqpoll)
+        *why = Refused("sqpoll", "io_uring_setup(IORING_SETUP_SQPOLL)", r);
+      else if (opts.hipri)
+        *why = Refused("hipri", "io_uring_setup(IORING_SETUP_IOPOLL)", r);
+      else
+        *why = std::string("io_uring init failed: ") + std::strerror(-r);
+      return r;
+    }
+    ring_ok_ = true;
+    poll_ = opts.hipri;
+    fallocate_ = probe.fallocate && !opts.hipri;
+    rw_single_ = probe.rw_single;
+    discard_ = probe.uring_cmd && !opts.hipri ? kDiscardUnknown : kDiscardNo;
+    if (opts.want_eventfd) {
+      event_fd_ = SysEventfd();
+      if (event_fd_ < 0) {
+        *why = "eventfd failed";
+        return event_fd_;
+      }
+      r = io_uring_register_eventfd(&ring_, event_fd_);
+      if (r < 0) {
+        *why = std::string("io_uring_register_eventfd failed: ") + std::strerror(-r);
+        return r;
+      }
+    }
+    if (opts.register_fd >= 0) {
+      r = io_uring_register_files(&ring_, &opts.register_fd, 1);
+      if (r < 0) {
+        *why = Refused("registerfiles", "io_uring_register_files", r);
+        return r;
+      }
+    }
+    if (!opts.fixed_buffers.empty()) {
+      r = io_uring_register_buffers(&ring_, opts.fixed_buffers.data(),
+                                    static_cast<unsigned>(opts.fixed_buffers.size()));
+      if (r < 0) {
+        *why = Refused("fixedbufs", "io_uring_register_buffers", r);
+        if (r == -ENOMEM) *why += "; raise RLIMIT_MEMLOCK (ulimit -l) or lower iodepth/bs";
+        return r;
+      }
+      fixed_ = true;
+    }
+    return 0;
+  }
+
+  const char* Name() const override { return "io_uring"; }
+  int EventFd() const override { return event_fd_; }
+
+  bool Runs(Op op) const override {
+    switch (op) {
+      case Op::kRead:
+      case Op::kWrite:
+        return true;
+      case Op::kFlush:
+      case Op::kFsync:
+        return !poll_;
+      case Op::kZeroRange:
+      case Op::kPunchHole:
+        return fallocate_;
+      case Op::kBlkDiscard:
+        return discard_ != kDiscardNo;
+      default:
+        return false;
+    }
+  }
+
+  int Activate(std::string* why) override {
+    if (!disabled_) return 0;
+    int r = io_uring_enable_rings(&ring_);
+    if (r < 0) *why = std::string("io_uring_enable_rings failed: ") + std::strerror(-r);
+    disabled_ = false;
+    return r;
+  }
+
+  QueueStatus Queue(Request* req) override {
+    if (dead_ || in_ring_ + unsubmitted_.size() >= depth_) return QueueStatus::kBusy;
+    io_uring_sqe* sqe = GetSqe();
+    if (!sqe) return QueueStatus::kBusy;
+    Prep(sqe, req);
+    unsubmitted_.push_back(req);
+    return QueueStatus::kQueued;
+  }
+
+  int Commit() override {
+    if (unsubmitted_.empty() || dead_) return 0;
+    int r = io_uring_submit(&ring_);
+    if (r < 0) return r;
+    Submitted(r);
+    return 0;
+  }
+
+  int GetEvents(unsigned min, std::vector<Completion>* out) override {
+    int r = 0;
+    if (dead_) {
+      // Nothing can be submitted any more; what the kernel took still completes.
+      if (min && in_ring_ && !defer_ && !poll_) r = io_uring_wait_cqe_nr(&ring_, nullptr, 1);
+    } else if (min) {
+      r = io_uring_submit_and_wait(&ring_, min);
+      if (r >= 0) Submitted(r);
+    } else if (!unsubmitted_.empty() || ((defer_ || poll_) && in_ring_)) {
+      // Deferred task work and polled rings post completions only when asked.
+#if defined(RAWIO_URING_SUBMIT_AND_GET_EVENTS) || !defined(RAWIO_URING_PROBED)
+      r = defer_ || poll_ ? io_uring_submit_and_get_events(&ring_) : io_uring_submit(&ring_);
+#else  // no deferred task work either (guarded above)
+      r = io_uring_submit(&ring_);
+#endif
+      if (r >= 0) Submitted(r);
+    }
+    io_uring_cqe* cqe;
+    unsigned head, seen = 0;
+    io_uring_for_each_cqe(&ring_, head, cqe) {
+      ++seen;
+      auto* req = static_cast<Request*>(io_uring_cqe_get_data(cqe));
+      int64_t res = cqe->res;
+      if (req->op == Op::kBlkDiscard && discard_ == kDiscardUnknown) {
+        // BLOCK_URING_CMD_DISCARD (6.12): refused once, the ioctl does discards from now
+        // on; IoCore sees Runs() turn false and reruns this one on its auxiliary path.
+        if (res == -EINVAL || res == -EOPNOTSUPP || res == -ENOTTY)
+          discard_ = kDiscardNo;
+        else if (res >= 0)
+          discard_ = kDiscardYes;
+      }
+      out->push_back({req, res});
+    }
+    if (seen) io_uring_cq_advance(&ring_, seen);
+    in_ring_ -= seen;
+    return r < 0 && r != -ETIME ? r : 0;
+  }
+
+  void Abandon(int64_t res, std::vector<Completion>* out) override {
+    dead_ = true;
+    for (Request* r : unsubmitted_) out->push_back({r, res});
+    unsubmitted_.clear();
+  }
+
+  bool CompletionsReady() const override { return io_uring_cq_ready(&ring_) > 0; }
+  size_t Submitted() const override { return in_ring_; }
+  size_t InFlight() const override { return in_ring_ + unsubmitted_.size(); }
+
+ private:
+  enum DiscardPath { kDiscardUnknown, kDiscardYes, kDiscardNo };
+
+  void Submitted(int n) {
+    size_t k = std::min(static_cast<size_t>(n), unsubmitted_.size());
+    unsubmitted_.erase(unsubmitted_.begin(), unsubmitted_.begin() + static_cast<std::ptrdiff_t>(k));
+    in_ring_ += k;
+  }
+
+  int Setup(unsigned flags) {
+    io_uring_params p;
+    std::memset(&p, 0, sizeof(p));
+    p.flags = flags;
+    unsigned entries = depth_;
+    p.cq_entries = depth_ * 2;
+    if (flags & IORING_SETUP_SQPOLL) {
+      p.sq_thread_idle = 1000;  // ms
+      entries = depth_ * 2;     // room for SQEs the poller has not yet marked consumed
+      p.cq_entries = entries * 2;
+    }
+    return io_uring_queue_init_params(entries, &ring_, &p);
+  }
+
+  // With SQPOLL the kernel thread advances the SQ head only after a whole batch, so a
+  // request can complete (and its slot be reused) before its SQE is counted as
+  // consumed: wait for room then.
+  io_uring_sqe* GetSqe() {
+    io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
+    if (sqe || !opts_.sqpoll) return sqe;
+    for (int tries = 0; !sqe && tries < 1000; ++tries) {
+      io_uring_sqring_wait(&ring_);
+      sqe = io_uring_get_sqe(&ring_);
+    }
+    return sqe;
+  }
+
+  void Prep(io_uring_sqe* sqe, Request* req) {
+    bool fixed_file = opts_.register_fd >= 0 && req->fd == opts_.register_fd;
+    int fd = fixed_file ? 0 : req->fd;
+    uint64_t off = static_cast<uint64_t>(req->offset + req->done);
+    unsigned cnt = static_cast<unsigned>(req->iov.size());
+    switch (req->op) {
+      case Op::kRead:
+      case Op::kWrite: {
+        bool read = req->op == Op::kRead;
+        if (cnt == 1 && fixed_ && req->buf_index >= 0) {
+          const iovec& v = req->iov[0];
+          if (read)
+            io_uring_prep_read_fixed(sqe, fd, v.iov_base, static_cast<unsigned>(v.iov_len), off,
+                                     req->buf_index);
+          else
+            io_uring_prep_write_fixed(sqe, fd, v.iov_base, static_cast<unsigned>(v.iov_len), off,
+                                      req->buf_index);
+        } else if (cnt == 1 && rw_single_) {
+          const iovec& v = req->iov[0];
+          if (read)
+            io_uring_prep_read(sqe, fd, v.iov_base, static_cast<unsigned>(v.iov_len), off);
+          else
+            io_uring_prep_write(sqe, fd, v.iov_base, static_cast<unsigned>(v.iov_len), off);
+        } else if (read) {
+          io_uring_prep_readv(sqe, fd, req->iov.data(), cnt, off);
+        } else {
+          io_uring_prep_writev(sqe, fd, req->iov.data(), cnt, off);
+        }
+        sqe->rw_flags = req->rw_flags;
+        break;
+      }
+      case Op::kFlush:
+        io_uring_prep_fsync(sqe, fd, IORING_FSYNC_DATASYNC);
+        break;
+      case Op::kFsync:
+        io_uring_prep_fsync(sqe, fd, 0);
+        break;
+      case Op::kZeroRange:
+        io_uring_prep_fallocate(sqe, fd, FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE, req->offset,
+                                req->length);
+        break;
+      case Op::kPunchHole:
+        io_uring_prep_fallocate(sqe, fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, req->offset,
+                                req->length);
+        break;
+#if defined(RAWIO_URING_OP_URING_CMD) || !defined(RAWIO_URING_PROBED)
+      case Op::kBlkDiscard:  // Runs() is false without URING_CMD
+        io_uring_prep_rw(IORING_OP_URING_CMD, sqe, fd, nullptr, 0, 0);
+        sqe->cmd_op = kBlockUringCmdDiscard;
+        sqe->addr = static_cast<uint64_t>(req->offset);
+        sqe->addr3 = static_cast<uint64_t>(req->length);
+        break;
+#endif
+      default:  // never queued here: Runs() is false
+        io_uring_prep_nop(sqe);
+        break;
+    }
+    if (fixed_file) sqe->flags |= IOSQE_FIXED_FILE;
+    io_uring_sqe_set_data(sqe, req);
+  }
+
+  EngineOptions opts_;
+  io_uring ring_;
+  bool ring_ok_ = false;
+  bool disabled_ = false;
+  bool defer_ = false;
+  bool poll_ = false;
+  bool fixed_ = false;
+  bool fallocate_ = false;
+  bool rw_single_ = false;
+  bool dead_ = false;
+  DiscardPath discard_ = kDiscardNo;
+  unsigned depth_ = 0;
+  int event_fd_ = -1;
+  size_t in_ring_ = 0;                // submitted and not yet reaped
+  std::deque<Request*> unsubmitted_;  // prepared, not yet taken by the kernel
+};
+
+}  // namespace
+
+bool UringUsable(std::string* reason) {
+  const UringProbe& p = Probe();
+  if (!p.ok) *reason = p.reason;
+  return p.ok;
+}
+
+std::unique_ptr<Engine> CreateUringEngine(const EngineOptions& opts, int* err, std::string* why) {
+  if (!Probe().ok) {
+    *err = -ENOTSUP;
+    *why = Probe().reason;
     return nullptr;
   }
   auto engine = std::make_unique<UringEngine>();
-  int r = engine->Init(depth, probe.fallocate);
+  int r = engine->Init(opts, why);
   if (r < 0) {
-    *error = std::string("io_uring init failed: ") + std::strerror(-r);
+    *err = r;
     return nullptr;
   }
   return engine;
@@ -244,13 +379,13 @@ std::unique_ptr<Engine> CreateUringEngine(unsigned depth, std::string* error) {
 #else  // !RAWIO_HAVE_URING
 
 namespace rawio {
-UringProbe ProbeUring() {
-  UringProbe out;
-  out.reason = "rawio was built without liburing";
-  return out;
+bool UringUsable(std::string* reason) {
+  *reason = "rawio was built without liburing";
+  return false;
 }
-std::unique_ptr<Engine> CreateUringEngine(unsigned, std::string* error) {
-  *error = "rawio was built without liburing";
+std::unique_ptr<Engine> CreateUringEngine(const EngineOptions&, int* err, std::string* why) {
+  *err = -ENOTSUP;
+  *why = "rawio was built without liburing";
   return nullptr;
 }
 }  // namespace rawio

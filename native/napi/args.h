@@ -24,6 +24,43 @@ inline int64_t ReadOffset(const Napi::Value& v, const char* name) {
   return static_cast<int64_t>(d);
 }
 
+// A number or a BigInt that fits in 64 bits.
+inline uint64_t ReadU64Value(const Napi::Value& v, const char* name) {
+  if (v.IsBigInt()) {
+    bool lossless = true;
+    uint64_t r = v.As<Napi::BigInt>().Uint64Value(&lossless);
+    if (!lossless) throw Napi::RangeError::New(v.Env(), std::string(name) + " must fit in a u64");
+    return r;
+  }
+  return static_cast<uint64_t>(ReadOffset(v, name));
+}
+
+// An optional non-negative integer property.
+inline uint64_t ReadU64(const Napi::Object& o, const char* key, uint64_t def) {
+  Napi::Value v = o.Get(key);
+  if (v.IsUndefined()) return def;
+  return static_cast<uint64_t>(ReadOffset(v, key));
+}
+
+// An optional integer property in min..max.
+inline uint32_t ReadU32(const Napi::Object& o, const char* key, uint32_t def, uint32_t min,
+                        uint32_t max) {
+  uint64_t v = ReadU64(o, key, def);
+  if (v < min || v > max)
+    throw Napi::RangeError::New(
+        o.Env(), std::string(key) + " must be " + std::to_string(min) + ".." + std::to_string(max));
+  return static_cast<uint32_t>(v);
+}
+
+// A path: a non-empty string without NUL bytes.
+inline std::string ReadPath(const Napi::Value& v) {
+  if (!v.IsString()) throw Napi::TypeError::New(v.Env(), "path must be a string");
+  std::string p = v.As<Napi::String>().Utf8Value();
+  if (p.empty() || p.find('\0') != std::string::npos)
+    throw Napi::TypeError::New(v.Env(), "path must be a non-empty string without NUL bytes");
+  return p;
+}
+
 inline std::string ReadString(const Napi::Object& o, const char* key, const char* def) {
   Napi::Value v = o.Get(key);
   if (v.IsUndefined()) return def;

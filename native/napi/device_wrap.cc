@@ -13,7 +13,6 @@
 #include "napi/addon_data.h"
 #include "napi/args.h"
 #include "napi/errors.h"
-#include "util/clock.h"
 
 namespace rawio {
 
@@ -23,13 +22,7 @@ struct DeviceWrap::Pending : Request {
 
   // Back to a fresh request; the vectors keep their capacity for the next one.
   void Reset() {
-    op = Op::kRead;
-    fd = -1;
-    rw_flags = 0;
-    offset = length = done = res = 0;
-    t_submit = t_complete = 0;
-    iov.clear();
-    user = nullptr;
+    ResetRequest();
     deferred = nullptr;
     keep.clear();
   }
@@ -50,7 +43,6 @@ constexpr size_t kPoolMax = 256;  // requests kept for reuse
 // Waking a sleeping event loop costs tens of microseconds on virtual machines, more
 // than a fast device's whole round trip: poll for a while before sleeping.
 constexpr int64_t kDefaultSpinUs = 50;
-constexpr size_t kSpinMaxInFlight = 4;
 
 }  // namespace
 
@@ -69,13 +61,10 @@ Napi::Function DeviceWrap::Init(Napi::Env env) {
                      });
 }
 
-// new NativeDevice(path, {readOnly, direct, exclusive, engine, depth})
+// new NativeDevice(path, {readOnly, direct, exclusive, engine, depth, spinUs})
 DeviceWrap::DeviceWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<DeviceWrap>(info) {
   Napi::Env env = info.Env();
-  if (!info[0].IsString()) throw Napi::TypeError::New(env, "path must be a string");
-  path_ = info[0].As<Napi::String>().Utf8Value();
-  if (path_.find('\0') != std::string::npos)
-    throw Napi::TypeError::New(env, "path must not contain NUL bytes");
+  path_ = ReadPath(info[0]);
   Napi::Object opts = info[1].IsObject() ? info[1].As<Napi::Object>() : Napi::Object::New(env);
   OpenSpec spec;
   spec.path = path_;
@@ -83,53 +72,21 @@ DeviceWrap::DeviceWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Device
   spec.direct = ReadBool(opts, "direct", false);
   spec.exclusive = ReadBool(opts, "exclusive", false);
   EngineKind kind = ParseEngine(env, ReadString(opts, "engine", "auto"));
-  unsigned depth = kDefaultDepth;
-  int64_t spin_us = kDefaultSpinUs;
-  if (!opts.Get("spinUs").IsUndefined()) spin_us = ReadOffset(opts.Get("spinUs"), "spinUs");
-  spin_ns_ = static_cast<uint64_t>(std::min<int64_t>(spin_us, 10000)) * 1000;
-  if (!opts.Get("depth").IsUndefined()) {
-    int64_t d = ReadOffset(opts.Get("depth"), "depth");
-    if (d < 1 || d > 4096) throw Napi::RangeError::New(env, "depth must be 1..4096");
-    depth = static_cast<unsigned>(d);
-  }
+  EngineOptions eopts;
+  eopts.depth = ReadU32(opts, "depth", kDefaultDepth, 1, 4096);
+  eopts.want_eventfd = true;
+  uint64_t spin_us = ReadU64(opts, "spinUs", kDefaultSpinUs);
+  uint64_t spin_ns = std::min<uint64_t>(spin_us, 10000) * 1000;
 
   std::string why;
   int r = OpenTarget(spec, &opened_, &why);
-  if (r < 0) {
-    ErrorSite site;
-    site.syscall = "open";
-    site.path = path_;
-    site.detail = why;
-    throw Napi::Error(env, MakeIoError(env, r, site));
-  }
+  if (r < 0) ThrowIoError(env, r, ErrorSite{"open", -1, -1, path_, why});
+  int err = 0;
   std::string error;
-  engine_ = CreateEngine(kind, depth, &error);
-  if (!engine_) {
-    ErrorSite site;
-    site.syscall = "io_uring_setup";
-    site.path = path_;
-    site.detail = error;
-    throw Napi::Error(env, MakeIoError(env, -ENOTSUP, site));
-  }
-  poll_ = new uv_poll_t;
-  uv_loop_t* loop = nullptr;
-  napi_get_uv_event_loop(env, &loop);
-  uv_poll_init(loop, poll_, engine_->EventFd());
-  poll_->data = this;
-  uv_poll_start(poll_, UV_READABLE,
-                [](uv_poll_t* h, int, int) { static_cast<DeviceWrap*>(h->data)->OnReadable(); });
-  uv_unref(reinterpret_cast<uv_handle_t*>(poll_));
-  {
-    prepare_ = new uv_prepare_t;
-    uv_prepare_init(loop, prepare_);
-    prepare_->data = this;
-    uv_prepare_start(prepare_,
-                     [](uv_prepare_t* h) { static_cast<DeviceWrap*>(h->data)->OnPrepare(); });
-    uv_unref(reinterpret_cast<uv_handle_t*>(prepare_));
-  }
-  Napi::Object resource = Napi::Object::New(env);
-  resource_ = Napi::Persistent(resource);
-  async_ = std::make_unique<Napi::AsyncContext>(env, "rawio:io", resource);
+  std::unique_ptr<Engine> engine = CreateEngine(kind, eopts, &err, &error);
+  if (!engine) ThrowIoError(env, -ENOTSUP, ErrorSite{"io_uring_setup", -1, -1, path_, error});
+  pump_ = std::make_unique<CompletionPump>(env, std::make_unique<IoCore>(std::move(engine), false),
+                                           this, spin_ns);
   if (AddonData* data = GetAddonData(env)) data->devices.insert(this);
 }
 
@@ -139,30 +96,29 @@ DeviceWrap::~DeviceWrap() {
 }
 
 void DeviceWrap::Shutdown() {
-  if (poll_) {
-    uv_poll_stop(poll_);
-    uv_close(reinterpret_cast<uv_handle_t*>(poll_),
-             [](uv_handle_t* h) { delete reinterpret_cast<uv_poll_t*>(h); });
-    poll_ = nullptr;
-  }
-  if (prepare_) {
-    uv_prepare_stop(prepare_);
-    uv_close(reinterpret_cast<uv_handle_t*>(prepare_),
-             [](uv_handle_t* h) { delete reinterpret_cast<uv_prepare_t*>(h); });
-    prepare_ = nullptr;
-  }
-  engine_.reset();  // joins worker threads / tears the ring down
+  pump_.reset();  // closes the loop handles, joins worker threads / tears the ring down
   opened_.fd.Reset();
 }
 
+size_t DeviceWrap::InFlight() const { return pump_ ? pump_->InFlight() : 0; }
+
 void DeviceWrap::CheckOpen(Napi::Env env) const {
-  if (!opened_.fd.Valid() || !engine_) {
-    ErrorSite site;
-    site.syscall = "submit";
-    site.path = path_;
-    site.detail = "device is closed";
-    throw Napi::Error(env, MakeIoError(env, -EBADF, site));
-  }
+  if (!opened_.fd.Valid() || !pump_)
+    ThrowIoError(env, -EBADF, ErrorSite{"submit", -1, -1, path_, "device is closed"});
+}
+
+void DeviceWrap::CheckIdle(Napi::Env env, const char* what) const {
+  if (InFlight() > 0)
+    ThrowIoError(
+        env, -EBUSY,
+        ErrorSite{what, -1, -1, path_, std::string("cannot ") + what + " with requests in flight"});
+}
+
+void DeviceWrap::Busy(bool busy) {
+  if (busy)
+    Ref();  // keep this object alive while the kernel owns requests
+  else
+    Unref();
 }
 
 Napi::Value DeviceWrap::Start(Napi::Env env, Pending* p) {
@@ -170,17 +126,7 @@ Napi::Value DeviceWrap::Start(Napi::Env env, Pending* p) {
   napi_create_promise(env, &p->deferred, &promise);
   p->fd = opened_.fd.Get();
   p->user = p;
-  if (in_flight_++ == 0) {
-    Ref();  // keep this object alive while the kernel owns requests
-    if (!poll_ref_) {
-      uv_ref(reinterpret_cast<uv_handle_t*>(poll_));
-      poll_ref_ = true;
-    }
-  }
-  engine_->Queue(p);
-  // Submission is batched: everything queued in this turn of the event loop goes
-  // to the kernel in one syscall, from OnPrepare, just before the loop polls.
-  commit_pending_ = true;
+  pump_->Submit(p);
   return Napi::Value(env, promise);
 }
 
@@ -235,61 +181,11 @@ Napi::Value DeviceWrap::Space(const Napi::CallbackInfo& info) {
   return Start(env, p.release());
 }
 
-void DeviceWrap::Commit() {
-  if (commit_pending_ && engine_) {
-    commit_pending_ = false;
-    engine_->Commit();
-  }
-}
-
-void DeviceWrap::OnPrepare() {
-  Commit();
-  // Poll only at low depth: with many requests in flight completions arrive often
-  // anyway, and a spinning JS thread would take a CPU from the kernel's completion work.
-  if (in_flight_ == 0 || in_flight_ > kSpinMaxInFlight || !engine_ || spin_ns_ == 0) return;
-  uint64_t deadline = NowNs() + spin_ns_;
-  do {
-    // Ready: the eventfd is signalled too, so the poll phase runs OnReadable at once.
-    // Settling here, inside the prepare phase, would run JS that may queue requests
-    // on another device whose prepare hook has already run this turn.
-    if (engine_->CompletionsReady()) return;
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#elif defined(__aarch64__)
-    asm volatile("yield");
-#endif
-  } while (NowNs() < deadline);
-}
-
-void DeviceWrap::OnReadable() {
-  if (!engine_) return;
-  SysEventfdDrain(engine_->EventFd());
-  reaped_.clear();
-  engine_->Reap(&reaped_);
-  if (reaped_.empty()) return;
-  Napi::Env env = Env();
-  Napi::HandleScope scope(env);
-  napi_callback_scope cb_scope;
-  napi_open_callback_scope(env, resource_.Value(), *async_, &cb_scope);
-  for (Request* r : reaped_) Settle(env, static_cast<Pending*>(r->user));
-  in_flight_ -= reaped_.size();
-  if (in_flight_ == 0) {
-    if (poll_ref_ && poll_) {
-      uv_unref(reinterpret_cast<uv_handle_t*>(poll_));
-      poll_ref_ = false;
-    }
-    Unref();
-  }
-  // Closing the outermost callback scope runs the microtasks (promise reactions),
-  // which may queue new requests: send them at once.
-  napi_close_callback_scope(env, cb_scope);
-  Commit();
-}
-
-void DeviceWrap::Settle(Napi::Env env, Pending* p) {
+void DeviceWrap::Settle(Napi::Env env, Request* req) {
+  auto* p = static_cast<Pending*>(req->user);
   for (napi_ref ref : p->keep) napi_delete_reference(env, ref);
   if (p->res >= 0) {
-    if (p->op == Op::kRead && p->done < p->length) {
+    if (p->op == Op::kRead && p->eof) {
       for (const iovec& v : p->iov) std::memset(v.iov_base, 0, v.iov_len);  // EOF: zero-fill
     }
     double ns = static_cast<double>(p->t_complete - p->t_submit);
@@ -366,7 +262,7 @@ Napi::Value DeviceWrap::Seek(const Napi::CallbackInfo& info) {
 Napi::Value DeviceWrap::Reopen(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   CheckOpen(env);
-  if (in_flight_ > 0) throw Napi::Error::New(env, "cannot reopen with requests in flight");
+  CheckIdle(env, "reopen");
   Napi::Object opts = info[0].IsObject() ? info[0].As<Napi::Object>() : Napi::Object::New(env);
   OpenSpec spec;
   spec.path = path_;
@@ -415,7 +311,7 @@ Napi::Value DeviceWrap::Lock(const Napi::CallbackInfo& info) {
 
 Napi::Value DeviceWrap::Close(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (in_flight_ > 0) throw Napi::Error::New(env, "cannot close with requests in flight");
+  CheckIdle(env, "close");
   Shutdown();
   return env.Undefined();
 }
@@ -426,12 +322,12 @@ Napi::Value DeviceWrap::Info(const Napi::CallbackInfo& info) {
   o.Set("path", path_);
   o.Set("open", Napi::Boolean::New(env, opened_.fd.Valid()));
   o.Set("fd", Napi::Number::New(env, opened_.fd.Get()));
-  o.Set("engine", engine_ ? engine_->Name() : "closed");
+  o.Set("engine", pump_ ? pump_->EngineName() : "closed");
   o.Set("kind", opened_.is_block ? "block" : "file");
   o.Set("direct", Napi::Boolean::New(env, opened_.direct));
   o.Set("exclusive", Napi::Boolean::New(env, opened_.exclusive));
   o.Set("readOnly", Napi::Boolean::New(env, opened_.read_only));
-  o.Set("inFlight", Napi::Number::New(env, static_cast<double>(in_flight_)));
+  o.Set("inFlight", Napi::Number::New(env, static_cast<double>(InFlight())));
   return o;
 }
 

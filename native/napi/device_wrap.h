@@ -1,26 +1,26 @@
-// The JS-facing device: an fd, its engine, and the completion pump (one uv_poll on
-// the engine's eventfd, reaped on the JS thread).
+// The JS-facing device: an fd and the completion pump that drives its I/O core
+// (napi/pump.h). Plain C++ requests (Pending) carry the promise and the buffers
+// kept alive while the kernel owns them.
 #pragma once
 
 #include <napi.h>
-#include <uv.h>
 
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "device/open.h"
-#include "engine/engine.h"
+#include "napi/pump.h"
 
 namespace rawio {
 
-class DeviceWrap : public Napi::ObjectWrap<DeviceWrap> {
+class DeviceWrap : public Napi::ObjectWrap<DeviceWrap>, public PumpClient {
  public:
   static Napi::Function Init(Napi::Env env);
   explicit DeviceWrap(const Napi::CallbackInfo& info);
   ~DeviceWrap() override;
 
-  // Closes the fd and engine now (env teardown; in-flight requests are waited for).
+  // Closes the fd and the pump now (env teardown; in-flight requests are waited for).
   void Shutdown();
 
  private:
@@ -39,25 +39,18 @@ class DeviceWrap : public Napi::ObjectWrap<DeviceWrap> {
   Napi::Value SubmitRw(const Napi::CallbackInfo& info, Op op);
   Napi::Value Start(Napi::Env env, Pending* p);
   void CheckOpen(Napi::Env env) const;
-  void OnReadable();
-  void OnPrepare();
-  void Commit();
-  void Settle(Napi::Env env, Pending* p);
+  void CheckIdle(Napi::Env env, const char* what) const;
+  size_t InFlight() const;
   std::unique_ptr<Pending> Acquire();
   void Recycle(Pending* p);
 
+  // PumpClient
+  void Settle(Napi::Env env, Request* req) override;
+  void Busy(bool busy) override;
+
   std::string path_;
   Opened opened_;
-  std::unique_ptr<Engine> engine_;
-  uv_poll_t* poll_ = nullptr;
-  uv_prepare_t* prepare_ = nullptr;
-  uint64_t spin_ns_ = 0;
-  bool commit_pending_ = false;  // how long to poll completions before the loop sleeps
-  bool poll_ref_ = false;
-  size_t in_flight_ = 0;
-  Napi::ObjectReference resource_;
-  std::unique_ptr<Napi::AsyncContext> async_;
-  std::vector<Request*> reaped_;
+  std::unique_ptr<CompletionPump> pump_;
   std::vector<std::unique_ptr<Pending>> free_;  // recycled requests
   std::vector<napi_value> keep_scratch_;        // buffers read from the current call
 };
