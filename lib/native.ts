@@ -2,7 +2,9 @@
 // and says how to fix a failed load.
 import { existsSync } from 'node:fs'
 import { join, resolve } from 'node:path'
+import type { NativeBench } from './bench/binding'
 import { IoError, setStrerror } from './errors'
+import type { NativeSafety } from './safety/binding'
 
 export interface NativeGeometry {
   kind: 'block' | 'file'
@@ -68,6 +70,7 @@ export interface EngineReport {
   ioUringReason?: string
 }
 
+/** Everything the addon exports (native/addon.cc). */
 export interface Binding {
   NativeDevice: new (path: string, opts: NativeOpenOptions) => NativeDevice
   ops: {
@@ -84,6 +87,10 @@ export interface Binding {
   strerror(errno: number): string
   errnoName(errno: number): string
   alignOffset(view: Uint8Array, align: number): number
+  /** native/bench: benchmark jobs run natively (types in lib/bench/binding.ts). */
+  bench: NativeBench
+  /** native/safety: the write interlock's probes (types in lib/safety/binding.ts). */
+  safety: NativeSafety
 }
 
 /** The package root: lib/ under vitest, dist/lib/ once compiled. */

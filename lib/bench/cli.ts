@@ -1,6 +1,6 @@
 // `rawio bench [options] TARGET`: parse, run with a live progress line and SIGINT handling,
-// report in the chosen format; the exit status is the result. Run directly with
-// `node dist/lib/bench/cli.js [options] TARGET` until bin/rawio.js dispatches to it.
+// report in the chosen format; the exit status is the result. `rawio bench` (lib/cli/main.ts)
+// dispatches here; `node dist/lib/bench/cli.js [options] TARGET` runs it directly too.
 import { processSink } from '../report'
 import { isJobFile, runJobFiles } from './jobfile-cli'
 import { benchUsage, type JobOptions, type OutputOptions, parseBenchArgs } from './options'

@@ -86,6 +86,8 @@ const SHORT: Record<Direction, string> = { read: 'r', write: 'w', trim: 't' }
 /** `bench: 0:03 / 0:10 [r=95.2k IOPS 372MiB/s] [w=...] eta 0:07` */
 export function formatProgress(p: BenchProgress): string {
   const parts: string[] = []
+  // Filling the buffers: the run's clock has not started; show how long this takes.
+  if (p.phase === 'preparing') return `bench: preparing buffers ${clock(p.elapsedNs)}`
   const phase = p.phase === 'ramp' ? 'ramp ' : p.phase === 'stopping' ? 'stopping ' : ''
   let when = `${phase}${clock(p.elapsedNs)}`
   const etas: number[] = []

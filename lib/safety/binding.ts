@@ -1,5 +1,6 @@
-// The native surface of the write interlock (native/safety), typed over lib/native's Binding.
-import { type Binding, binding } from '../native'
+// The native surface of the write interlock (native/safety): its types, which lib/native.ts's
+// Binding uses for `safety`, and the accessor.
+import { binding } from '../native'
 
 /** An errno name ('EBUSY'), or null for success. */
 export type ErrnoName = string | null
@@ -46,16 +47,14 @@ export interface InspectOptions {
   signatures?: boolean
 }
 
-export interface SafetyBinding extends Binding {
-  safety: {
-    inspect(path: string, opts?: InspectOptions): Promise<NativeTargetReport>
-    blkid: { available: boolean; version?: string; reason?: string }
-  }
+export interface NativeSafety {
+  inspect(path: string, opts?: InspectOptions): Promise<NativeTargetReport>
+  blkid: { available: boolean; version?: string; reason?: string }
 }
 
 /** The addon with its safety probes; a clear error if the loaded build predates them. */
-export function safetyBinding(): SafetyBinding['safety'] {
-  const b = binding() as Partial<SafetyBinding>
+export function safetyBinding(): NativeSafety {
+  const b = binding()
   if (!b.safety) {
     throw new Error('rawio: the loaded native addon has no safety probes; rebuild it (npm rebuild)')
   }

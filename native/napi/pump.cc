@@ -91,7 +91,8 @@ void CompletionPump::OnReadable() {
   reaped_.clear();
   core_->Reap(0, &reaped_);
   if (reaped_.empty()) {
-    Commit();  // requeued short transfers
+    commit_pending_ = true;  // short transfers and -EAGAIN the core requeued
+    Commit();
     return;
   }
   Napi::Env env(env_);

@@ -123,6 +123,13 @@ describe('progress', () => {
     )
   })
 
+  it('while the buffers are prepared the line says so, with the time it takes (issue 12 item 9)', () => {
+    const t = new ProgressTracker({ runtimeNs: 10e9, rampNs: 0, totalBytes: 0, totalIos: 0 })
+    expect(formatProgress(t.sample({ ...snap(2e9, 0), phase: 'preparing', measuredNs: 0 }))).toBe(
+      'bench: preparing buffers 0:02',
+    )
+  })
+
   it('size-bound jobs show a percentage', () => {
     const t = new ProgressTracker({ runtimeNs: 0, rampNs: 0, totalBytes: 8192 * 1000, totalIos: 0 })
     expect(formatProgress(t.sample(snap(1e9, 500)))).toBe('bench: 0:01 25.0% [r=500 IOPS 1.95MiB/s] eta 0:03')

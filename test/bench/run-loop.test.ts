@@ -2,9 +2,9 @@
 // direction, the mix, FUA, discard through the block layer, the logical block size in the
 // alignment message, and the write interlock. Skips, saying why, when not root.
 import { execFileSync } from 'node:child_process'
-import { closeSync, openSync, readSync } from 'node:fs'
+import { closeSync, constants, openSync, readSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { bench } from '../../lib/bench/run'
+import { bench, startBench } from '../../lib/bench/run'
 import { loopUnavailable, Scratch, skipReason, uringUnavailable } from '../helpers/targets'
 
 const MiB = 2 ** 20
@@ -75,6 +75,29 @@ describe.skipIf(noLoop).each(engines)('bench on a loop device, engine %s', (engi
     const t = await bench(dev, { engine, rw: 'trim', bs: MiB, iodepth: 4 })
     expect(t.trim).toMatchObject({ ios: 32, bytes: 32 * MiB })
     expect(allZero(dev, 32 * MiB)).toBe(true)
+  })
+
+  it('numjobs=2 writes and trims: one O_EXCL claim for the run, not one per job (issue 12 item 6)', async () => {
+    const w = await bench(dev, {
+      engine,
+      rw: 'randwrite',
+      direct: true,
+      numjobs: 2,
+      iodepth: 4,
+      number_ios: 50,
+    })
+    expect(w.write.ios).toBe(100)
+    const t = await bench(dev, { engine, rw: 'trim', bs: MiB, numjobs: 2, number_ios: 4 })
+    expect(t.trim.ios).toBe(8)
+    // The run still holds the device exclusively while it runs, and lets it go after.
+    const run = await startBench(dev, { engine, rw: 'randwrite', numjobs: 2, runtime: 5e9, time_based: true })
+    try {
+      expect(() => closeSync(openSync(dev, constants.O_RDONLY | constants.O_EXCL))).toThrow(/EBUSY/)
+    } finally {
+      run.stop()
+      await run.result
+    }
+    closeSync(openSync(dev, constants.O_RDONLY | constants.O_EXCL))
   })
 })
 
