@@ -50,16 +50,12 @@ export type Capabilities =
     }
   | { loaded: false; error: string }
 
-interface CapabilityBinding extends Binding {
-  build?: BuildReport
-  safety?: { blkid: BlkidReport }
-}
-
 /** Loads the addon if it is not loaded yet and reports what it can do; never throws. */
 export function capabilities(): Capabilities {
-  let b: CapabilityBinding
+  // An older addon may lack build and safety: both are looked at as optional.
+  let b: Partial<Binding> & Pick<Binding, 'engines'>
   try {
-    b = binding() as CapabilityBinding
+    b = binding()
   } catch (e) {
     return { loaded: false, error: e instanceof Error ? e.message : String(e) }
   }

@@ -3,6 +3,7 @@
 import { existsSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import type { NativeBench } from './bench/binding'
+import type { BuildReport } from './capabilities'
 import { IoError, setStrerror } from './errors'
 import type { NativeSafety } from './safety/binding'
 
@@ -91,6 +92,8 @@ export interface Binding {
   bench: NativeBench
   /** native/safety: the write interlock's probes (types in lib/safety/binding.ts). */
   safety: NativeSafety
+  /** native/napi/build_info.cc: what the build has (types in lib/capabilities.ts). */
+  build: BuildReport
 }
 
 /** The package root: lib/ under vitest, dist/lib/ once compiled. */

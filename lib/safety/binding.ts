@@ -1,5 +1,6 @@
 // The native surface of the write interlock (native/safety): its types, which lib/native.ts's
 // Binding uses for `safety`, and the accessor.
+import type { BlkidReport } from '../capabilities'
 import { binding } from '../native'
 
 /** An errno name ('EBUSY'), or null for success. */
@@ -49,7 +50,7 @@ export interface InspectOptions {
 
 export interface NativeSafety {
   inspect(path: string, opts?: InspectOptions): Promise<NativeTargetReport>
-  blkid: { available: boolean; version?: string; reason?: string }
+  blkid: BlkidReport
 }
 
 /** The addon with its safety probes; a clear error if the loaded build predates them. */

@@ -86,7 +86,7 @@ class UringEngine final : public Engine {
     if (opts.hipri) base |= IORING_SETUP_IOPOLL;
     int r = -EINVAL;
 #if (defined(RAWIO_URING_SETUP_SINGLE_ISSUER) && defined(RAWIO_URING_SETUP_DEFER_TASKRUN) && \
-     defined(RAWIO_URING_SUBMIT_AND_GET_EVENTS)) ||                                        \
+     defined(RAWIO_URING_SUBMIT_AND_GET_EVENTS)) ||                                          \
     !defined(RAWIO_URING_PROBED)
     if (opts.single_issuer && !opts.sqpoll && !opts.hipri && !opts.want_eventfd) {
       // One submitter, task work run only when it waits: the cheapest ring (6.1+).
