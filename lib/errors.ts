@@ -16,6 +16,8 @@ export interface IoErrorProps {
   path?: string
   /** The layer that made the error (e.g. 'blkdebug'), appended to the message as `[source]`. */
   source?: string
+  /** Only for text in another tool's exact words (qemu's lock refusal): used as the message as is. */
+  message?: string
 }
 
 /** libuv's short text for errno ("i/o error"), as Node's SystemError messages use. */
@@ -47,7 +49,7 @@ export class IoError extends Error {
 
   /** Made by the addon (native/napi/errors.cc) and by TypeScript alike: the message is built here. */
   constructor(props: IoErrorProps) {
-    super(ioErrorMessage(props))
+    super(props.message ?? ioErrorMessage(props))
     this.name = 'IoError'
     this.code = props.code
     this.errno = props.errno
