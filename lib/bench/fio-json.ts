@@ -68,6 +68,13 @@ export interface FioDocContext {
   /** json+: add the latency "bins". */
   plus: boolean
   diskUtil: DiskUtil[]
+  /**
+   * rawio's additions at the top level, for fleets (docs/fleet.md): the host, the planned start
+   * (--start-at) and when the first request was submitted, epoch milliseconds.
+   */
+  hostname?: string
+  startAtMs?: number
+  startedAtMs?: number
 }
 
 export const fioCompat = 'fio-3.33'
@@ -239,6 +246,9 @@ export function fioDocument(jobs: readonly FioJobInput[], ctx: FioDocContext): R
   if (ctx.globalOptions.length) root['global options'] = Object.fromEntries(ctx.globalOptions)
   root.jobs = jobs.map((j) => fioJobObject(j, ctx.plus, ctx.elapsedSec))
   root.disk_util = ctx.diskUtil
+  if (ctx.hostname !== undefined) root.hostname = ctx.hostname
+  if (ctx.startAtMs !== undefined) root.start_at_ms = ctx.startAtMs
+  if (ctx.startedAtMs !== undefined) root.started_at_ms = ctx.startedAtMs
   return root
 }
 

@@ -272,7 +272,7 @@ export function optionTakesValue(key: keyof JobOptions): boolean {
 }
 
 function unknown(name: string): UsageError {
-  const names = [...lookup.keys(), 'output-format', 'output', 'quiet', 'help']
+  const names = [...lookup.keys(), 'output-format', 'output', 'report', 'quiet', 'help']
   const best = names.map((n) => [n, distance(name, n)] as const).sort((x, y) => x[1] - y[1])[0]
   const hint = best && best[1] <= 2 ? ` (did you mean --${best[0]}?)` : ''
   return new UsageError(`unknown option --${name}${hint}`)
@@ -322,13 +322,16 @@ export function parseBenchArgs(args: readonly string[]): BenchArgs {
       const eq = arg.indexOf('=')
       const name = arg.slice(2, eq < 0 ? undefined : eq)
       let text = eq < 0 ? undefined : arg.slice(eq + 1)
-      const isOutput = ['output-format', 'output_format', 'output'].includes(name)
+      const isOutput = ['output-format', 'output_format', 'output', 'report'].includes(name)
       if (text === undefined && (isOutput || takesValue(name)) && i + 1 < args.length) text = args[++i]
       if (name === 'output-format' || name === 'output_format') {
         output.formats = parseOutputFormats(text ?? '')
       } else if (name === 'output') {
         if (!text) throw new UsageError('--output needs a file name (--output=FILE)')
         output.output = text
+      } else if (name === 'report') {
+        if (!text) throw new UsageError('--report needs a file name (--report=FILE)')
+        output.report = text
       } else {
         setOption(job, name, text)
         if (text !== undefined) given.push([name, text])
@@ -360,6 +363,7 @@ export function benchUsage(): string {
   }
   lines.push(`${'  --output-format=FMT[,FMT]'.padEnd(30)} normal|json|json+|terse|rawio-json|rawio-csv`)
   lines.push(`${'  --output=FILE'.padEnd(30)} write the report(s) to FILE instead of stdout`)
+  lines.push(`${'  --report=FILE'.padEnd(30)} also write a self-contained HTML report (docs/report.md)`)
   lines.push(`${'  -C'.padEnd(30)} rawio's CSV line (--output-format=rawio-csv; docs/bench.md)`)
   lines.push(`${'  -q, --quiet'.padEnd(30)} no progress line`)
   lines.push(`${'  -U'.padEnd(30)} the same as --force_share`)

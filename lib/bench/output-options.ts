@@ -11,6 +11,8 @@ export interface OutputOptions {
   quiet: boolean
   /** --output FILE: every report goes there instead of stdout. */
   output?: string
+  /** --report FILE: also write the run's self-contained HTML report (docs/report.md). */
+  report?: string
 }
 
 // fio's names for the same thing (init.c: parse_output_format).

@@ -2,6 +2,9 @@
 // once (fio prints terse, then json, then normal): one fio JSON document for all jobs, a terse
 // line per job, a human report per job, rawio's JSON (one BenchResult, or a set of them).
 import { writeFileSync } from 'node:fs'
+import { reportHtml } from '../html/report-page'
+import { toRunView } from '../results/load'
+import type { RunView } from '../results/model'
 import { type DiskSnapshot, diskUtilBetween, readDiskAgain, snapshotDisk } from './disk-util'
 import { type DiskUtil, type FioJobInput, fioDocument, fioEntries, fioVersionOf } from './fio-json'
 import { terseLine } from './fio-terse'
@@ -67,6 +70,22 @@ function diskUtil(ctx: SetContext): DiskUtil[] {
   })
 }
 
+/** hostname, start_at_ms and started_at_ms of the whole set (the first request of any job). */
+function fleetFields(items: readonly ReportItem[]): {
+  hostname?: string
+  startAtMs?: number
+  startedAtMs?: number
+} {
+  const starts = items.flatMap((it) =>
+    it.result.started_at_ms !== undefined ? [it.result.started_at_ms] : [],
+  )
+  return {
+    hostname: items[0]?.result.hostname,
+    startAtMs: items.find((it) => it.result.start_at_ms !== undefined)?.result.start_at_ms,
+    startedAtMs: starts.length ? Math.min(...starts) : undefined,
+  }
+}
+
 function one(format: OutputFormat, items: readonly ReportItem[], ctx: SetContext, disks: DiskUtil[]): string {
   const version = fioVersionOf(ctx.rawioVersion)
   switch (format) {
@@ -79,6 +98,7 @@ function one(format: OutputFormat, items: readonly ReportItem[], ctx: SetContext
         globalOptions: ctx.globalOptions ?? [],
         plus: format === 'json+',
         diskUtil: disks,
+        ...fleetFields(items),
       })
       return `${JSON.stringify(doc, null, 2)}\n`
     }
@@ -129,6 +149,17 @@ export function emitReports(
   const text = formatReports(items, output.formats, ctx)
   if (output.output) writeFileSync(output.output, text)
   else sink.out(text)
+  if (output.report) writeFileSync(output.report, reportHtml([runViewOf(items)]))
+}
+
+/** The run as the HTML report sees it: one result, a job per item. */
+function runViewOf(items: readonly ReportItem[]): RunView {
+  const views = items.map((it) => toRunView(it.result, it.jobname))
+  return {
+    ...views[0],
+    label: items.length === 1 ? items[0].jobname : 'bench',
+    jobs: views.flatMap((v, i) => v.jobs.map((j) => ({ ...j, name: items[i].jobname }))),
+  }
 }
 
 /** One format for a lone result (the library's form): options taken as the target only, the run taken to have ended now. */

@@ -3,6 +3,8 @@
 // Exit statuses: 0 done, 1 usage or input error, and for compare 1 on a regression too.
 import { writeFileSync } from 'node:fs'
 import { basename } from 'node:path'
+import { formatReports } from '../bench/report-set'
+import type { BenchResult } from '../bench/result'
 import { UsageError } from '../errors'
 import { reportHtml } from '../html/report-page'
 import type { Sink } from '../report'
@@ -152,6 +154,24 @@ function write(path: string | true | undefined, text: string, sink: Sink): void 
   } else sink.out(text)
 }
 
+/** rawio's own JSON becomes fio's json+ through the bench's one fio writer; fio's shape passes as is. */
+function asFioPlus(doc: Record<string, unknown>): Record<string, unknown> {
+  if (doc.schema !== 'rawio-bench/1') return doc
+  const r = doc as unknown as BenchResult
+  const end = r.started_at_ms !== undefined ? r.started_at_ms + r.elapsedNs / 1e6 : Date.now()
+  const text = formatReports(
+    [{ result: r, jobname: r.name, groupid: 0, given: [['filename', r.target.path]], error: 0 }],
+    ['json+'],
+    {
+      rawioVersion: r.rawioVersion,
+      startedAt: new Date(end - r.elapsedNs / 1e6),
+      finishedAt: new Date(end),
+      disksBefore: [],
+    },
+  )
+  return JSON.parse(text) as Record<string, unknown>
+}
+
 function hostOf(path: string, doc: Record<string, unknown>): string {
   return typeof doc.hostname === 'string' && doc.hostname
     ? doc.hostname
@@ -194,7 +214,8 @@ async function execute(cmd: ResultCommand, p: ParsedResultArgs, sink: Sink): Pro
           throw new UsageError(`${f}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`)
         }
         if (typeof doc !== 'object' || doc === null) throw new UsageError(`${f}: not a JSON object`)
-        return { hostname: hostOf(f, doc as Record<string, unknown>), doc: doc as Record<string, unknown> }
+        const fio = asFioPlus(doc as Record<string, unknown>)
+        return { hostname: hostOf(f, fio), doc: fio }
       })
       write(p.options.output, `${JSON.stringify(mergeHosts(hosts), null, 2)}\n`, sink)
       return 0

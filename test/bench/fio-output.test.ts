@@ -2,6 +2,7 @@
 // compared key for key (structure identical) and figure by figure (exact counts, timings within
 // noise), and rawio's json+ fed to fio's own fio_jsonplus_clat2csv. Skips, saying why, without fio.
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { hostname } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { runBenchCli } from '../../lib/bench/cli'
@@ -53,7 +54,11 @@ describe.skipIf(noFio || noUring)("fio's formats vs fio 3.33, same job, same fil
   it('json+: the same keys at every level, the same counts, latencies within noise', async () => {
     const fio = JSON.parse(runFio([...job(file), '--output-format=json+']))
     const mine = JSON.parse((await rawio([...job(file), '--output-format=json+'])).stdout)
-    expect(keyPaths(mine, DATA_KEYS).sort()).toEqual(keyPaths(fio, DATA_KEYS).sort())
+    // rawio adds hostname and started_at_ms at the top (docs/fleet.md); the rest is fio's shape.
+    expect(mine.hostname).toBe(hostname())
+    expect(mine.started_at_ms).toBeGreaterThan(Date.now() - 600_000)
+    const { hostname: _h, started_at_ms: _s, ...fioShape } = mine
+    expect(keyPaths(fioShape, DATA_KEYS).sort()).toEqual(keyPaths(fio, DATA_KEYS).sort())
     expect(mine['fio version']).toMatch(/^rawio-\d+\.\d+\.\d+ \(fio-3\.33 compatible\)$/)
     expect(Math.abs(mine.timestamp - fio.timestamp)).toBeLessThan(120)
     expect(mine.disk_util.map((d: { name: string }) => d.name)).toEqual(
