@@ -13,11 +13,24 @@ if (!existsSync(entry)) {
   process.exit(1)
 }
 
+// Never status 0 with the session unfinished: should the event loop run dry while a command still
+// waits (a request nothing will settle), the process says so and exits 1.
+let settled = false
+process.on('exit', (code) => {
+  if (settled || code !== 0) return
+  process.stderr.write('rawio: internal error: the session ended with a command still waiting\n')
+  process.exitCode = 1
+})
+
 require(entry)
   .main(process.argv.slice(2))
   .then(
-    (status) => process.exit(status),
+    (status) => {
+      settled = true
+      process.exit(status)
+    },
     (e) => {
+      settled = true
       process.stderr.write(`rawio: ${e?.message ? e.message : String(e)}\n`)
       process.exit(1)
     },

@@ -20,7 +20,7 @@ import {
 import type { BlkdebugEvent, IoType } from './events'
 import { deliver, injectedError } from './inject'
 import { gather, scatter, slice, total } from './iovec'
-import type { BlkdebugLayer } from './layer'
+import type { BlkdebugLayer, LayerRequest } from './layer'
 import {
   alignDown,
   type BlkdebugLimits,
@@ -58,27 +58,27 @@ export class BlkdebugDriver extends StackedDriver {
   override readv(offset: number, buffers: Uint8Array[]): Promise<IoResult> {
     // reads go through the layer only while something can happen: the read path stays one call
     if (this.layer.idle && !this.limited) return this.lower.readv(offset, buffers) // the hot path
-    return this.request(false, () => this.read(buffers, offset))
+    return this.request(false, (req) => this.read(req, buffers, offset))
   }
 
   override writev(offset: number, buffers: Uint8Array[], flags: WriteFlags): Promise<IoResult> {
-    return this.request(true, () => this.write(buffers, offset, flags))
+    return this.request(true, (req) => this.write(req, buffers, offset, flags))
   }
 
   override flush(): Promise<IoResult> {
     // cache=unsafe: the file driver skips the flush, qemu still raises flush_to_os (and nothing else)
     if (cacheModes[this.dev.cache].ignoreFlush) {
       if (this.dev.readOnly) return this.lower.flush()
-      return this.request(false, async () => {
-        const stop = this.layer.raise('flush_to_os')
+      return this.request(false, async (req) => {
+        const stop = this.layer.raise('flush_to_os', req)
         if (stop) await stop
         return this.lower.flush()
       })
     }
     if (this.dev.readOnly) return this.lower.flush() // bdrv_co_flush() returns early: no events
-    return this.request(false, async () => {
+    return this.request(false, async (req) => {
       const t0 = now()
-      await this.flushSteps(true)
+      await this.flushSteps(req, true)
       return { bytes: 0, ns: since(t0) }
     })
   }
@@ -98,7 +98,7 @@ export class BlkdebugDriver extends StackedDriver {
   }
 
   override writeZeroes(offset: number, length: number, flags: ZeroFlags): Promise<IoResult> {
-    return this.request(true, () => this.zeroes(offset, length, flags))
+    return this.request(true, (req) => this.zeroes(req, offset, length, flags))
   }
 
   override truncate(length: number): Promise<IoResult> {
@@ -132,21 +132,21 @@ export class BlkdebugDriver extends StackedDriver {
    * what writes, bumping the image's write generation when it ends, after its writethrough flush, as
    * bdrv_co_write_req_finish().
    */
-  private async request(writes: boolean, fn: () => Promise<IoResult>): Promise<IoResult> {
-    this.layer.track(1)
+  private async request(writes: boolean, fn: (req: LayerRequest) => Promise<IoResult>): Promise<IoResult> {
+    const req = this.layer.enter()
     try {
-      return await fn()
+      return await fn(req)
     } finally {
-      this.layer.track(-1)
+      this.layer.leave()
       if (writes) this.layer.topGen++
     }
   }
 
   /** Raises events in order; a promise only when one of them suspended the request. */
-  private raise(...names: BlkdebugEvent[]): Promise<void> | undefined {
+  private raise(req: LayerRequest, ...names: BlkdebugEvent[]): Promise<void> | undefined {
     for (let i = 0; i < names.length; i++) {
-      const stopped = this.layer.raise(names[i])
-      if (stopped) return stopped.then(() => this.raise(...names.slice(i + 1)))
+      const stopped = this.layer.raise(names[i], req)
+      if (stopped) return stopped.then(() => this.raise(req, ...names.slice(i + 1)))
     }
     return undefined
   }
@@ -168,12 +168,12 @@ export class BlkdebugDriver extends StackedDriver {
     return this.limits.align || (this.opts.padToDevice ? this.dev.offsetAlign : 1)
   }
 
-  private async read(bufs: Uint8Array[], offset: number): Promise<IoResult> {
+  private async read(req: LayerRequest, bufs: Uint8Array[], offset: number): Promise<IoResult> {
     const len = total(bufs)
     const t0 = now()
     const align = this.limits.align || 1
     for (const c of splitRange(offset, len, this.maxTransfer)) {
-      const stop = this.raise('read_aio')
+      const stop = this.raise(req, 'read_aio')
       if (stop) await stop
       const pad = padding(c.offset, c.length, align)
       const span = pad ? pad.span : c
@@ -193,13 +193,18 @@ export class BlkdebugDriver extends StackedDriver {
     return { bytes: len, ns: since(t0) }
   }
 
-  private async write(bufs: Uint8Array[], offset: number, flags: WriteFlags): Promise<IoResult> {
+  private async write(
+    req: LayerRequest,
+    bufs: Uint8Array[],
+    offset: number,
+    flags: WriteFlags,
+  ): Promise<IoResult> {
     const len = total(bufs)
     const t0 = now()
     const align = this.align
     const fua = !!flags.fua
     for (const c of splitRange(offset, len, this.maxTransfer)) {
-      let stop = this.raise('write_aio')
+      let stop = this.raise(req, 'write_aio')
       if (stop) await stop
       const pad = padding(c.offset, c.length, align)
       const span = pad ? pad.span : c
@@ -207,41 +212,51 @@ export class BlkdebugDriver extends StackedDriver {
       if (pad) {
         const b = this.bounce(span.length)
         for (const step of pad.steps) {
-          stop = this.raise(...step.before)
+          stop = this.raise(req, ...step.before)
           if (stop) await stop
           const at = step.read.offset - span.offset
           await this.lower.readv(step.read.offset, [b.subarray(at, at + step.read.length)])
-          stop = this.raise(...step.after)
+          stop = this.raise(req, ...step.after)
           if (stop) await stop
         }
         gather(b, c.offset - span.offset, data)
         data = [b]
       }
-      await this.aligned(span, align, async (sub) => {
+      await this.aligned(req, span, align, async (sub) => {
         await this.lower.writev(sub.offset, slice(data, sub.offset - span.offset, sub.length), { fua })
       })
     }
     // qemu emulates FUA (and the writethrough mode's FUA) with a flush of the image
-    if (fua) await this.flushSteps(false)
-    else if (flags.writethrough) await this.flushSteps(true)
+    if (fua) await this.flushSteps(req, false)
+    else if (flags.writethrough) await this.flushSteps(req, true)
     return { bytes: len, ns: since(t0) }
   }
 
   /** bdrv_aligned_pwritev() of data: pwritev, a rule check and the I/O per max-transfer piece, pwritev_done. */
-  private async aligned(span: Range, align: number, io: (sub: Range) => Promise<void>): Promise<void> {
-    const stop = this.raise('pwritev')
+  private async aligned(
+    req: LayerRequest,
+    span: Range,
+    align: number,
+    io: (sub: Range) => Promise<void>,
+  ): Promise<void> {
+    const stop = this.raise(req, 'pwritev')
     if (stop) await stop
     try {
       for (const sub of splitRange(span.offset, span.length, alignDown(this.maxTransfer, align)))
         if (await this.pass('write', sub, 'pwritev')) await io(sub)
     } finally {
       this.layer.bdGen++
-      const done = this.raise('pwritev_done')
+      const done = this.raise(req, 'pwritev_done')
       if (done) await done
     }
   }
 
-  private async zeroes(offset: number, length: number, flags: ZeroFlags): Promise<IoResult> {
+  private async zeroes(
+    req: LayerRequest,
+    offset: number,
+    length: number,
+    flags: ZeroFlags,
+  ): Promise<IoResult> {
     const t0 = now()
     const f: ZeroFlags = { mayUnmap: flags.mayUnmap, noFallback: flags.noFallback }
     const zero = (from: number, to: number) => async () =>
@@ -249,12 +264,12 @@ export class BlkdebugDriver extends StackedDriver {
     const a = this.limits.align || 1
     const pad = padding(offset, length, a)
     if (!pad) {
-      await this.zeroAligned(offset, length, f)
+      await this.zeroAligned(req, offset, length, f)
     } else {
       // bdrv_co_do_zero_pwritev(): the padded head and tail blocks are written as data, the middle
       // as zeroes. Zeroing just the caller's part of a block leaves the same bytes, without the reads.
       for (const step of pad.steps) {
-        const stop = this.raise(...step.before, ...step.after)
+        const stop = this.raise(req, ...step.before, ...step.after)
         if (stop) await stop
       }
       const end = offset + length
@@ -263,6 +278,7 @@ export class BlkdebugDriver extends StackedDriver {
       if (pad.head || pad.merge) {
         const blockEnd = pad.span.offset + (pad.merge ? pad.bufLen : a)
         await this.aligned(
+          req,
           { offset: pad.span.offset, length: blockEnd - pad.span.offset },
           a,
           zero(at, Math.min(end, blockEnd)),
@@ -272,18 +288,18 @@ export class BlkdebugDriver extends StackedDriver {
       }
       if (!done) {
         const middle = alignDown(end - at, a)
-        if (middle > 0) await this.zeroAligned(at, middle, f)
+        if (middle > 0) await this.zeroAligned(req, at, middle, f)
         at += middle
-        if (at < end) await this.aligned({ offset: at, length: a }, a, zero(at, end))
+        if (at < end) await this.aligned(req, { offset: at, length: a }, a, zero(at, end))
       }
     }
-    if (flags.writethrough) await this.flushSteps(true)
+    if (flags.writethrough) await this.flushSteps(req, true)
     return { bytes: length, ns: since(t0) }
   }
 
   /** An aligned write-zeroes: pwritev_zero, bdrv_co_do_pwrite_zeroes()'s pieces, pwritev_done. */
-  private async zeroAligned(offset: number, length: number, f: ZeroFlags): Promise<void> {
-    const stop = this.raise('pwritev_zero')
+  private async zeroAligned(req: LayerRequest, offset: number, length: number, f: ZeroFlags): Promise<void> {
+    const stop = this.raise(req, 'pwritev_zero')
     if (stop) await stop
     try {
       for (const c of zeroChunks(offset, length, this.limits)) {
@@ -293,7 +309,7 @@ export class BlkdebugDriver extends StackedDriver {
       }
     } finally {
       this.layer.bdGen++
-      const done = this.raise('pwritev_done')
+      const done = this.raise(req, 'pwritev_done')
       if (done) await done
     }
   }
@@ -303,14 +319,14 @@ export class BlkdebugDriver extends StackedDriver {
    * image was written since its last good flush; the rule check only when blkdebug's node was.
    * io false: the FUA emulation after a RWF_DSYNC write, which flushed already.
    */
-  private async flushSteps(io: boolean): Promise<void> {
+  private async flushSteps(req: LayerRequest, io: boolean): Promise<void> {
     const L = this.layer
-    let stop = this.raise('flush_to_os')
+    let stop = this.raise(req, 'flush_to_os')
     if (stop) await stop
     const top = L.topGen
     const bd = L.bdGen
     if (L.flushedTop !== top) {
-      stop = this.raise('flush_to_disk')
+      stop = this.raise(req, 'flush_to_disk')
       if (stop) await stop
     }
     if (L.flushedBd !== bd && !(await this.pass('flush', { offset: 0, length: 0 }, 'fdatasync'))) return

@@ -2,6 +2,7 @@
 // active inject-error list an event replaces, the state machine, and breakpoints that suspend the
 // request raising an event until `resume` (newest suspension first, as qemu's list).
 import { constants } from 'node:os'
+import { IoError } from '../errors'
 import type { ConfigRule, InjectErrorRule, SetStateRule } from './config'
 import { type BlkdebugEvent, type IoType, iotypeBit, isBlkdebugEvent } from './events'
 
@@ -17,6 +18,28 @@ type Rule = InjectErrorRule | SetStateRule | SuspendRule
 interface Stopped {
   pending: number
   wake: () => void
+  fail: (e: Error) => void
+}
+
+/** A request inside the layer (BlkdebugDriver enters one per request). */
+export interface LayerRequest {
+  /** Its caller waits for it and nothing else can resume it: a breakpoint fails it instead. */
+  readonly waited: boolean
+}
+
+/**
+ * The failure of a request stopped at a breakpoint that nothing can resume (qemu-io hangs there):
+ * its caller waits for it synchronously, or the process was about to exit with it pending.
+ */
+export function suspendedError(tag: string): IoError {
+  const description = `request suspended at breakpoint '${tag}': nothing can resume it`
+  return new IoError({
+    message: `ERR_RAWIO_SUSPENDED: ${description}`,
+    code: 'ERR_RAWIO_SUSPENDED',
+    errno: constants.errno.EDEADLK,
+    syscall: 'blkdebug',
+    description,
+  })
 }
 interface Suspension {
   tag: string
@@ -65,6 +88,13 @@ export class BlkdebugLayer {
   private tracer: ((event: BlkdebugEvent) => void) | null = null
   /** Requests inside the layer that are not suspended (wait_break's "can anything still come"). */
   private running = 0
+  /** >0: a caller waits for the requests that enter now (a synchronous command). */
+  private waiting = 0
+  /** >0: a caller waits for every request (aio_flush): no suspension can be resumed. */
+  private draining = 0
+  /** At the natural end of the process nothing can resume a suspended request: fail them. */
+  private readonly beforeExit = () => this.failSuspended()
+  private exitHooked = false
   /** Writes since the last good flush, at the image level and at blkdebug's level (qemu's write_gen). */
   topGen = 0
   flushedTop = 0
@@ -138,8 +168,11 @@ export class BlkdebugLayer {
     }
   }
 
-  /** blkdebug_co_debug_event(): resolves when every breakpoint it hit has been resumed. */
-  raise(event: BlkdebugEvent): Promise<void> | undefined {
+  /**
+   * blkdebug_co_debug_event(): resolves when every breakpoint it hit has been resumed. A request
+   * that nothing can resume (`req.waited`, or while draining) fails at the breakpoint instead.
+   */
+  raise(event: BlkdebugEvent, req?: LayerRequest): Promise<void> | undefined {
     this.tracer?.(event)
     const list = this.rules.get(event)
     if (!list || list.length === 0) return undefined
@@ -159,17 +192,92 @@ export class BlkdebugLayer {
     }
     this.stateValue = newState
     if (stops === 0) return undefined
-    return new Promise<void>((wake) => {
-      const req: Stopped = { pending: stops, wake }
+    if (req?.waited || this.draining > 0) {
+      let first = ''
       for (const rule of [...list]) {
         if (rule.action !== 'suspend') continue
         this.remove(rule)
-        this.suspended.unshift({ tag: rule.tag, req })
+        first ||= rule.tag
+        this.emit(`blkdebug: Suspended request '${rule.tag}'`)
+      }
+      this.settleWaiters()
+      return Promise.reject(suspendedError(first))
+    }
+    return new Promise<void>((wake, fail) => {
+      const stopped: Stopped = { pending: stops, wake, fail }
+      for (const rule of [...list]) {
+        if (rule.action !== 'suspend') continue
+        this.remove(rule)
+        this.suspended.unshift({ tag: rule.tag, req: stopped })
         this.emit(`blkdebug: Suspended request '${rule.tag}'`)
       }
       this.running--
+      this.hookExit()
       this.settleWaiters()
     })
+  }
+
+  /** A request enters the layer; `leave` when it ends. */
+  enter(): LayerRequest {
+    this.track(1)
+    return { waited: this.waiting > 0 || this.draining > 0 }
+  }
+
+  leave(): void {
+    this.track(-1)
+  }
+
+  /**
+   * Runs fn, a caller that waits for the requests it starts (a synchronous command: no other
+   * command can run until it ends): those of them that stop at a breakpoint fail instead.
+   */
+  async whileWaiting<T>(fn: () => Promise<T>): Promise<T> {
+    this.waiting++
+    try {
+      return await fn()
+    } finally {
+      this.waiting--
+    }
+  }
+
+  /**
+   * Runs fn, a caller that waits for every request (aio_flush): the suspended requests fail, and so
+   * does any that stops at a breakpoint meanwhile.
+   */
+  async whileDraining<T>(fn: () => Promise<T>): Promise<T> {
+    this.draining++
+    try {
+      this.failSuspended()
+      return await fn()
+    } finally {
+      this.draining--
+    }
+  }
+
+  /** Fails every suspended request (each with the newest tag it is suspended under). */
+  failSuspended(): number {
+    const failed = new Map<Stopped, string>()
+    for (const s of this.suspended) if (!failed.has(s.req)) failed.set(s.req, s.tag)
+    this.suspended = []
+    this.unhookExit()
+    for (const [req, tag] of failed) {
+      this.running++
+      req.fail(suspendedError(tag))
+    }
+    if (failed.size > 0) this.settleWaiters()
+    return failed.size
+  }
+
+  private hookExit(): void {
+    if (this.exitHooked) return
+    this.exitHooked = true
+    process.on('beforeExit', this.beforeExit)
+  }
+
+  private unhookExit(): void {
+    if (!this.exitHooked) return
+    this.exitHooked = false
+    process.off('beforeExit', this.beforeExit)
   }
 
   /** rule_check(): the active rule that fails this request, if any (removing it if `once`). */
@@ -233,6 +341,7 @@ export class BlkdebugLayer {
     const i = this.suspended.findIndex((s) => s.tag === tag)
     if (i < 0) return false
     const [s] = this.suspended.splice(i, 1)
+    if (this.suspended.length === 0) this.unhookExit()
     this.emit(`blkdebug: Resuming request '${tag}'`)
     if (--s.req.pending === 0) {
       this.running++

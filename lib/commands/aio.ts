@@ -81,12 +81,15 @@ function reportAioFailure(
     error instanceof IoError ? strerror(error) : error instanceof Error ? error.message : String(error)
   out.info(`${prefix}: ${why}`)
   out.result({ command, ok: false, error: `${prefix}: ${why}` })
+  // a request failed because nothing could resume it from a breakpoint is not an I/O outcome: it counts
+  if (error instanceof IoError && error.code === 'ERR_RAWIO_SUSPENDED') session.recordAsyncFailure()
 }
 
 export const aioRead = defineCommand({
   name: 'aio_read',
   argmin: 2,
   argmax: -1,
+  flags: ['async'],
   args: '[-Ciqv] [-P pattern] off len [len..]',
   oneline: 'asynchronously reads a number of bytes',
   help: AIO_READ_HELP,
@@ -140,7 +143,7 @@ export const aioWrite = defineCommand({
   name: 'aio_write',
   argmin: 2,
   argmax: -1,
-  flags: ['write'],
+  flags: ['write', 'async'],
   args: '[-Cfiquz] [-P pattern] off len [len..]',
   oneline: 'asynchronously writes a number of bytes',
   help: AIO_WRITE_HELP,

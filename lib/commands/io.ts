@@ -16,6 +16,8 @@ export const MISALIGN_OFFSET = 16
 
 /** strerror(3) for an errno, as qemu-io prints it. */
 export function strerror(e: IoError): string {
+  // rawio's own failures (a request stopped at a breakpoint nothing can resume) carry their text
+  if (e.code === 'ERR_RAWIO_SUSPENDED') return e.description
   try {
     return binding().strerror(e.errno)
   } catch {

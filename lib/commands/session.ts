@@ -1,5 +1,6 @@
 // A session: the open image (or none), how it was opened, the aio requests in flight and the one
 // reporter. run(line) is qemuio_command(): split, find, check, parse, execute, report.
+import type { BlkdebugLayer } from '../blkdebug/layer'
 import type { AlignMode, CacheMode, Device, DeviceHooks, EngineChoice } from '../device'
 import { processSink, Reporter } from '../report'
 import { combineHooks, isInterlockFailure as isInterlockError, lazyInterlockHooks } from '../safety/hooks'
@@ -68,6 +69,8 @@ export class Session implements SessionState {
   private busy = 0
   private quitRequested = false
   private cancelSleep: (() => void) | null = null
+  /** The open image's blkdebug layer (blkdebug:CONFIG:PATH), else null. */
+  private layer: BlkdebugLayer | null = null
 
   constructor(opts: SessionOptions = {}) {
     this.out = opts.reporter ?? new Reporter(processSink)
@@ -141,7 +144,11 @@ export class Session implements SessionState {
     try {
       const parsed = parseArgs(cmd, argv)
       this.print(parsed.lines)
-      const res = await cmd.execute({ session: this, out: this.out, argv0: argv[0] }, parsed.request)
+      const exec = () => cmd.execute({ session: this, out: this.out, argv0: argv[0] }, parsed.request)
+      // Until this command ends no other runs: unless it is an aio one, nothing can resume a request
+      // it starts that stops at a blkdebug breakpoint (qemu-io hangs; the request fails instead).
+      const layer = this.layer
+      const res = await (layer && !flags.includes('async') ? layer.whileWaiting(exec) : exec())
       cmd.report?.(res, this.out, parsed.request)
       return this.resultOf(cmd, res)
     } catch (e) {
@@ -211,18 +218,23 @@ export class Session implements SessionState {
   async openImage(path: string, opts: ImageOptions): Promise<void> {
     this.device = await openDevice(path, opts, { engine: this.engine, align: this.align, hooks: this.hooks })
     this.image = { ...opts }
+    this.layer = null
     if (path.startsWith('blkdebug:')) {
       // Requests suspended at a breakpoint (or resumed) outside a command print as qemu-io's do.
       const { blkdebugOf } = await import('../blkdebug')
-      blkdebugOf(this.device)?.onMessage((text) => this.out.info(text))
+      this.layer = blkdebugOf(this.device) ?? null
+      this.layer?.onMessage((text) => this.out.info(text))
     }
   }
 
   async closeImage(): Promise<void> {
+    // close lets every request suspended at a breakpoint go on first (docs/blkdebug.md), then waits
+    await this.layer?.shutdown()
     await this.drainAio()
     const dev = this.device
     this.device = null
     this.image = null
+    this.layer = null
     if (dev) await dev.close()
   }
 
@@ -257,8 +269,10 @@ export class Session implements SessionState {
     this.asyncFailures++
   }
 
+  /** Waits for every aio request; those stopped at a blkdebug breakpoint fail (nothing can resume them). */
   async drainAio(): Promise<void> {
-    await this.aio.idle()
+    const layer = this.layer
+    await (layer ? layer.whileDraining(() => this.aio.idle()) : this.aio.idle())
     this.aio.deliver()
   }
 

@@ -28,7 +28,9 @@ export const flush = defineCommand({
       await deviceOf(session).flush()
     } catch (e) {
       if (!(e instanceof IoError)) throw e
-      // qemu-io's flush_f returns blk_flush()'s error without printing anything.
+      // qemu-io's flush_f returns blk_flush()'s error without printing anything; a flush that stopped
+      // at a breakpoint nothing can resume (where qemu-io hangs) says so.
+      if (e.code === 'ERR_RAWIO_SUSPENDED') out.info(`flush failed: ${strerror(e)}`)
       out.result({ command: 'flush', ok: false, error: `flush failed: ${strerror(e)}` })
       return { failed: true }
     }

@@ -46,6 +46,11 @@ export type CommandFlag =
   | 'nofile-ok'
   /** .perm = BLK_PERM_WRITE: refused with "Block node is read-only" on a read-only image. */
   | 'write'
+  /**
+   * Submits requests that complete after the command returns (aio_read, aio_write): one stopped at
+   * a blkdebug breakpoint can be resumed by a later command. Any other command's requests cannot.
+   */
+  | 'async'
 
 /** What option conversions may do besides returning a value. */
 export interface ParseContext {
