@@ -42,6 +42,8 @@ export interface OpenOptions {
   /** Microseconds to poll for completions before the event loop sleeps (default 50; 0: never). */
   spinUs?: number
   hooks?: DeviceHooks
+  /** Ends an open that waits (a blkdebug config that is a FIFO waits for its writer). */
+  signal?: AbortSignal
 }
 
 export interface ReadResult extends IoResult {

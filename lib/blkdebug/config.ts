@@ -1,7 +1,6 @@
 // blkdebug's config file: qemu's INI dialect (qemu_config_parse), read line by line with qemu's own
 // sscanf patterns, then validated as qemu_opts_from_qdict() and blkdebug's add_rule() do, in their
 // order and with their texts. Errors add what qemu leaves out: the file and the line.
-import { readFileSync } from 'node:fs'
 import { constants } from 'node:os'
 import {
   type BlkdebugEvent,
@@ -47,7 +46,7 @@ export class BlkdebugConfigError extends Error {
     readonly line: number,
     text: string,
   ) {
-    super(line > 0 ? `${file}:${line}: ${text}` : `${file}: ${text}`)
+    super(line > 0 ? `${file}:${line}: ${text}` : file ? `${file}: ${text}` : text)
     this.name = 'BlkdebugConfigError'
     this.text = text
   }
@@ -99,29 +98,12 @@ export function parseBlkdebugConfig(text: string, file = 'config'): ConfigRule[]
   return rules
 }
 
-/** Reads and parses a config file, as blkdebug's read_config() does. */
-export function readBlkdebugConfig(path: string): ConfigRule[] {
-  let text: string
-  try {
-    text = readFileSync(path, 'latin1')
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code ?? 'EIO'
-    const errno = (constants.errno as Record<string, number>)[code]
-    throw new BlkdebugConfigError(
-      path,
-      0,
-      `Could not read blkdebug config file: ${describeErrno(errno, code)}`,
-    )
-  }
-  return parseBlkdebugConfig(text, path)
-}
-
 let strerror: ((errno: number) => string) | undefined
 /** Lets the loader hand over the C library's strerror (optional: only for nicer texts). */
 export function setConfigStrerror(fn: (errno: number) => string): void {
   strerror = fn
 }
-function describeErrno(errno: number | undefined, code: string): string {
+export function describeErrno(errno: number | undefined, code: string): string {
   if (errno === undefined) return code
   if (strerror) return strerror(errno)
   return code === 'ENOENT' ? 'No such file or directory' : code === 'EACCES' ? 'Permission denied' : code
@@ -137,7 +119,9 @@ function scanSections(
   let group = '' // qemu's group[] buffer: failed sscanf calls overwrite it too
   const lines = text.match(/[^\n]*\n|[^\n]+$/g) ?? []
   for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]
+    // fgets() keeps NUL bytes, but every sscanf() sees the line as a C string: up to the first NUL
+    const nul = lines[i].indexOf('\0')
+    const line = nul < 0 ? lines[i] : lines[i].slice(0, nul)
     const lno = i + 1
     if (line[0] === '\n' || line[0] === '#') continue
     if (line[0] === '[') {
@@ -265,7 +249,6 @@ export function parseBlkdebugFilename(filename: string): { config: string | null
   if (!filename.startsWith('blkdebug:')) throw new TypeError(`'${filename}' is not a blkdebug: filename`)
   const rest = filename.slice('blkdebug:'.length)
   const colon = rest.indexOf(':')
-  if (colon < 0)
-    throw new BlkdebugConfigError(filename, 0, 'blkdebug requires both config file and image path')
+  if (colon < 0) throw new BlkdebugConfigError('', 0, 'blkdebug requires both config file and image path')
   return { config: colon === 0 ? null : rest.slice(0, colon), image: rest.slice(colon + 1) }
 }

@@ -18,9 +18,9 @@ export {
   type InjectErrorRule,
   parseBlkdebugConfig,
   parseBlkdebugFilename,
-  readBlkdebugConfig,
   type SetStateRule,
 } from './config'
+export { CONFIG_LIMIT, readBlkdebugConfig } from './config-file'
 export { BlkdebugDriver, type BlkdebugDriverOptions } from './driver'
 export { BLKDEBUG_EVENTS, type BlkdebugEvent, IO_TYPES, type IoType, RAW_PATH_EVENTS } from './events'
 export { BlkdebugError, BlkdebugLayer, type WaitBreakOptions } from './layer'

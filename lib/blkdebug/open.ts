@@ -2,7 +2,8 @@
 // options. lib/blkdebug/register.ts makes Device.open send blkdebug: names here; this module is
 // loaded only for them. The layer is a driver stacked over the file driver (driver.ts).
 import { Device, type DeviceHooks, type OpenOptions } from '../device'
-import { type ConfigRule, parseBlkdebugConfig, parseBlkdebugFilename, readBlkdebugConfig } from './config'
+import { BlkdebugConfigError, type ConfigRule, parseBlkdebugConfig, parseBlkdebugFilename } from './config'
+import { readBlkdebugConfig } from './config-file'
 import { BlkdebugDriver } from './driver'
 import { BlkdebugLayer } from './layer'
 import { type BlkdebugLimits, parseLimitOptions, validateLimits } from './limits'
@@ -48,9 +49,11 @@ export async function openBlkdebug(filename: string, opts: BlkdebugOpenOptions =
     image = parts.image
     config = parts.config ?? config
   }
-  const rules: ConfigRule[] = config ? readBlkdebugConfig(config) : []
+  const rules: ConfigRule[] = config ? await readBlkdebugConfig(config, { signal: opts.signal }) : []
   if (bd.configText !== undefined)
     rules.push(...parseBlkdebugConfig(bd.configText, bd.configName ?? 'config'))
+  // qemu opens the image after reading the config: an empty image path is the file driver's error
+  if (image === '') throw new BlkdebugConfigError('', 0, "The 'file' block driver requires a file name")
   const limits = parseLimitOptions({ ...bd.limits })
   const layer = new BlkdebugLayer(rules)
   const ours: DeviceHooks = {

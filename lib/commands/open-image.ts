@@ -15,6 +15,8 @@ export interface DeviceEnv {
   align: AlignMode
   /** What sits in the request path or guards it: the write interlock, fault injection. */
   hooks?: DeviceHooks
+  /** Ends an open that waits (a FIFO blkdebug config). */
+  signal?: AbortSignal
 }
 
 const cantOpen = (path: string | null, why: string, code = 'EINVAL'): CommandStop =>
@@ -96,10 +98,11 @@ export async function openDevice(path: string, opts: ImageOptions, env: DeviceEn
       engine,
       align: env.align,
       hooks: env.hooks,
+      signal: env.signal,
     })
   } catch (e) {
     if (e instanceof IoError) throw cantOpen(path, `Could not open '${path}': ${strerror(e)}`, e.code)
-    throw cantOpen(path, e instanceof Error ? e.message : String(e), 'ERR_RAWIO_OPEN')
+    throw cantOpen(path, openProblem(e), 'ERR_RAWIO_OPEN')
   }
   try {
     checkOpened(path, dev, opts)
@@ -108,6 +111,17 @@ export async function openDevice(path: string, opts: ImageOptions, env: DeviceEn
     throw e
   }
   return dev
+}
+
+/**
+ * What failed an open that is not an IoError. A blkdebug config problem at no line (the file cannot
+ * be read, the filename lacks a part) is qemu's text alone: the device name already names the file.
+ */
+function openProblem(e: unknown): string {
+  if (!(e instanceof Error)) return String(e)
+  const c = e as Error & { code?: string; line?: number; text?: string }
+  if (c.code === 'ERR_RAWIO_BLKDEBUG_CONFIG' && c.line === 0 && c.text) return c.text
+  return e.message
 }
 
 /** A directory fails as file-posix fails it: EISDIR when opened for writing, else not a regular file. */

@@ -69,6 +69,7 @@ export class Session implements SessionState {
   private busy = 0
   private quitRequested = false
   private cancelSleep: (() => void) | null = null
+  private cancelOpen: (() => void) | null = null
   /** The open image's blkdebug layer (blkdebug:CONFIG:PATH), else null. */
   private layer: BlkdebugLayer | null = null
 
@@ -216,7 +217,19 @@ export class Session implements SessionState {
   // --- SessionState -------------------------------------------------------------------------------
 
   async openImage(path: string, opts: ImageOptions): Promise<void> {
-    this.device = await openDevice(path, opts, { engine: this.engine, align: this.align, hooks: this.hooks })
+    // an open that waits (a FIFO blkdebug config) ends at SIGINT/SIGTERM (interrupt())
+    const abort = new AbortController()
+    this.cancelOpen = () => abort.abort()
+    try {
+      this.device = await openDevice(path, opts, {
+        engine: this.engine,
+        align: this.align,
+        hooks: this.hooks,
+        signal: abort.signal,
+      })
+    } finally {
+      this.cancelOpen = null
+    }
     this.image = { ...opts }
     this.layer = null
     if (path.startsWith('blkdebug:')) {
@@ -317,8 +330,12 @@ export class Session implements SessionState {
     }
   }
 
-  /** Ctrl-C: ends a running sleep. Returns false when nothing was interrupted. */
+  /** Ctrl-C: ends a running sleep or a waiting open. Returns false when nothing was interrupted. */
   interrupt(): boolean {
+    if (this.cancelOpen) {
+      this.cancelOpen()
+      return true
+    }
     if (!this.cancelSleep) return false
     this.cancelSleep()
     return true

@@ -1,5 +1,7 @@
 // The command functions the CLI calls: qemu-io's texts, and wait_break's ways of failing cleanly.
 import { spawnSync } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { blkdebugCommands, blkdebugOf, parseTimeout } from '../../lib/blkdebug'
 import { Device } from '../../lib/index'
@@ -83,5 +85,26 @@ describe('wait_break', () => {
     expect(parseTimeout('250ms')).toBe(250)
     expect(parseTimeout('1.5s')).toBe(1500)
     expect(parseTimeout('-1')).toBeNull()
+  })
+})
+
+describe('docs/blkdebug.md', () => {
+  it('documents each command with the arguments its table accepts', async () => {
+    const { findCommand } = await import('../../lib/commands/table')
+    const docs = readFileSync(join(__dirname, '../../docs/blkdebug.md'), 'utf8')
+    const rows = [...docs.matchAll(/^\| `((?:break|wait_break|resume|remove_break)\b[^`]*)` \|/gm)]
+    expect(rows.map((m) => m[1].split(' ')[0]).sort()).toEqual([
+      'break',
+      'remove_break',
+      'resume',
+      'wait_break',
+    ])
+    for (const [, usage] of rows) {
+      const [name, ...args] = usage.split(' ')
+      const cmd = await findCommand(name)
+      const required = args.filter((a) => !a.startsWith('[')).length
+      expect([usage, cmd?.argmin], 'required arguments').toEqual([usage, required])
+      expect([usage, cmd?.argmax], 'every argument documented is accepted').toEqual([usage, args.length])
+    }
   })
 })

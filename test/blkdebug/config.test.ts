@@ -1,11 +1,7 @@
 // The config parser on its own, and its errors next to what qemu-io prints for the same files.
 import { afterAll, describe, expect, it } from 'vitest'
-import {
-  BlkdebugConfigError,
-  parseBlkdebugConfig,
-  parseBlkdebugFilename,
-  readBlkdebugConfig,
-} from '../../lib/blkdebug/config'
+import { BlkdebugConfigError, parseBlkdebugConfig, parseBlkdebugFilename } from '../../lib/blkdebug/config'
+import { readBlkdebugConfig } from '../../lib/blkdebug/config-file'
 import { DEFAULT_IOTYPE_MASK, iotypeBit } from '../../lib/blkdebug/events'
 import { noQemu, qemuIo } from './helpers/qemu'
 import { BlkdebugScratch } from './helpers/scratch'
@@ -138,8 +134,8 @@ describe('parseBlkdebugConfig', () => {
     expect(e.message).toBe(`my.conf:${line}: ${why}`)
   })
 
-  it('names the file when it cannot be read', () => {
-    expect(() => readBlkdebugConfig(`${scratch.dir}/missing.conf`)).toThrow(
+  it('names the file when it cannot be read', async () => {
+    await expect(readBlkdebugConfig(`${scratch.dir}/missing.conf`)).rejects.toThrow(
       `${scratch.dir}/missing.conf: Could not read blkdebug config file: No such file or directory`,
     )
   })
