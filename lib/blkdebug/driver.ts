@@ -20,7 +20,7 @@ import {
 import type { BlkdebugEvent, IoType } from './events'
 import { deliver, injectedError } from './inject'
 import { gather, scatter, slice, total } from './iovec'
-import type { BlkdebugLayer, LayerRequest } from './layer'
+import type { BlkdebugLayer, LayerRequest, RequestSite } from './layer'
 import {
   alignDown,
   type BlkdebugLimits,
@@ -58,25 +58,27 @@ export class BlkdebugDriver extends StackedDriver {
   override readv(offset: number, buffers: Uint8Array[]): Promise<IoResult> {
     // reads go through the layer only while something can happen: the read path stays one call
     if (this.layer.idle && !this.limited) return this.lower.readv(offset, buffers) // the hot path
-    return this.request(false, (req) => this.read(req, buffers, offset))
+    return this.request(false, this.site('preadv', offset, buffers), (req) => this.read(req, buffers, offset))
   }
 
   override writev(offset: number, buffers: Uint8Array[], flags: WriteFlags): Promise<IoResult> {
-    return this.request(true, (req) => this.write(req, buffers, offset, flags))
+    return this.request(true, this.site('pwritev', offset, buffers), (req) =>
+      this.write(req, buffers, offset, flags),
+    )
   }
 
   override flush(): Promise<IoResult> {
     // cache=unsafe: the file driver skips the flush, qemu still raises flush_to_os (and nothing else)
     if (cacheModes[this.dev.cache].ignoreFlush) {
       if (this.dev.readOnly) return this.lower.flush()
-      return this.request(false, async (req) => {
+      return this.request(false, { syscall: 'fdatasync' }, async (req) => {
         const stop = this.layer.raise('flush_to_os', req)
         if (stop) await stop
         return this.lower.flush()
       })
     }
     if (this.dev.readOnly) return this.lower.flush() // bdrv_co_flush() returns early: no events
-    return this.request(false, async (req) => {
+    return this.request(false, { syscall: 'fdatasync' }, async (req) => {
       const t0 = now()
       await this.flushSteps(req, true)
       return { bytes: 0, ns: since(t0) }
@@ -84,7 +86,7 @@ export class BlkdebugDriver extends StackedDriver {
   }
 
   override discard(offset: number, length: number): Promise<IoResult> {
-    return this.request(true, async () => {
+    return this.request(true, { syscall: 'fallocate', offset, length }, async () => {
       const t0 = now()
       try {
         for (const c of discardChunks(offset, length, this.limits))
@@ -98,11 +100,13 @@ export class BlkdebugDriver extends StackedDriver {
   }
 
   override writeZeroes(offset: number, length: number, flags: ZeroFlags): Promise<IoResult> {
-    return this.request(true, (req) => this.zeroes(req, offset, length, flags))
+    return this.request(true, { syscall: 'fallocate', offset, length }, (req) =>
+      this.zeroes(req, offset, length, flags),
+    )
   }
 
   override truncate(length: number): Promise<IoResult> {
-    return this.request(true, async () => {
+    return this.request(true, { syscall: 'ftruncate', offset: 0, length }, async () => {
       try {
         return await this.lower.truncate(length)
       } finally {
@@ -132,14 +136,22 @@ export class BlkdebugDriver extends StackedDriver {
    * what writes, bumping the image's write generation when it ends, after its writethrough flush, as
    * bdrv_co_write_req_finish().
    */
-  private async request(writes: boolean, fn: (req: LayerRequest) => Promise<IoResult>): Promise<IoResult> {
-    const req = this.layer.enter()
+  private async request(
+    writes: boolean,
+    site: RequestSite,
+    fn: (req: LayerRequest) => Promise<IoResult>,
+  ): Promise<IoResult> {
+    const req = this.layer.enter({ ...site, path: this.dev.path })
     try {
       return await fn(req)
     } finally {
       this.layer.leave()
       if (writes) this.layer.topGen++
     }
+  }
+
+  private site(syscall: string, offset: number, buffers: Uint8Array[]): RequestSite {
+    return { syscall, offset, length: total(buffers) }
   }
 
   /** Raises events in order; a promise only when one of them suspended the request. */

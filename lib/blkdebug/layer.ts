@@ -19,26 +19,35 @@ interface Stopped {
   pending: number
   wake: () => void
   fail: (e: Error) => void
+  site?: RequestSite
 }
 
 /** A request inside the layer (BlkdebugDriver enters one per request). */
 export interface LayerRequest {
   /** Its caller waits for it and nothing else can resume it: a breakpoint fails it instead. */
   readonly waited: boolean
+  /** What it is, for its IoError: the syscall it stands for, its range, the target. */
+  readonly site: RequestSite
+}
+
+export interface RequestSite {
+  syscall: string
+  offset?: number
+  length?: number
+  path?: string
 }
 
 /**
  * The failure of a request stopped at a breakpoint that nothing can resume (qemu-io hangs there):
  * its caller waits for it synchronously, or the process was about to exit with it pending.
  */
-export function suspendedError(tag: string): IoError {
-  const description = `request suspended at breakpoint '${tag}': nothing can resume it`
+export function suspendedError(tag: string, site: RequestSite = { syscall: 'blkdebug' }): IoError {
   return new IoError({
-    message: `ERR_RAWIO_SUSPENDED: ${description}`,
     code: 'ERR_RAWIO_SUSPENDED',
     errno: constants.errno.EDEADLK,
-    syscall: 'blkdebug',
-    description,
+    detail: `request suspended at breakpoint '${tag}': nothing can resume it`,
+    source: 'blkdebug',
+    ...site,
   })
 }
 interface Suspension {
@@ -201,10 +210,10 @@ export class BlkdebugLayer {
         this.emit(`blkdebug: Suspended request '${rule.tag}'`)
       }
       this.settleWaiters()
-      return Promise.reject(suspendedError(first))
+      return Promise.reject(suspendedError(first, req?.site))
     }
     return new Promise<void>((wake, fail) => {
-      const stopped: Stopped = { pending: stops, wake, fail }
+      const stopped: Stopped = { pending: stops, wake, fail, site: req?.site }
       for (const rule of [...list]) {
         if (rule.action !== 'suspend') continue
         this.remove(rule)
@@ -218,9 +227,9 @@ export class BlkdebugLayer {
   }
 
   /** A request enters the layer; `leave` when it ends. */
-  enter(): LayerRequest {
+  enter(site: RequestSite): LayerRequest {
     this.track(1)
-    return { waited: this.waiting > 0 || this.draining > 0 }
+    return { waited: this.waiting > 0 || this.draining > 0, site }
   }
 
   leave(): void {
@@ -262,7 +271,7 @@ export class BlkdebugLayer {
     this.unhookExit()
     for (const [req, tag] of failed) {
       this.running++
-      req.fail(suspendedError(tag))
+      req.fail(suspendedError(tag, req.site))
     }
     if (failed.size > 0) this.settleWaiters()
     return failed.size

@@ -158,7 +158,9 @@ describe('the library', () => {
     const img = scratch.image()
     const r = node(script(img, `await dev.write(0, new Uint8Array(4096).fill(0x47)); console.log('wrote')`))
     expect(r.stdout).toBe('')
-    expect(r.stderr).toContain(`ERR_RAWIO_SUSPENDED: ${STOPPED}`)
+    expect(r.stderr).toContain(
+      `ERR_RAWIO_SUSPENDED: ${STOPPED}, pwritev (offset 0, 4096 bytes) '${img}' [blkdebug]`,
+    )
     expect(r.status).toBe(1)
     expect(first(img)).toEqual(filled(4096, 0))
   })
@@ -174,7 +176,7 @@ describe('the library', () => {
       ),
     )
     expect(r.stdout.split('\n')).toEqual([
-      `IoError ERR_RAWIO_SUSPENDED 35 ERR_RAWIO_SUSPENDED: ${STOPPED}`,
+      `IoError ERR_RAWIO_SUSPENDED 35 ERR_RAWIO_SUSPENDED: ${STOPPED}, pwritev (offset 0, 4096 bytes) '${img}' [blkdebug]`,
       'done',
       '',
     ])
