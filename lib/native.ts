@@ -94,6 +94,36 @@ export interface Binding {
   safety: NativeSafety
   /** native/napi/build_info.cc: what the build has (types in lib/capabilities.ts). */
   build: BuildReport
+  /** native/integrity: the one stamp codec (docs/integrity.md). */
+  stamp: NativeStamp
+}
+
+/**
+ * The stamp codec over a run of whole `bs` blocks, the first at device offset `offset`: fill
+ * writes the stamps, classify returns a kind per block (an index into `kinds`); `gen` is one
+ * generation for every block or one per block. The Async forms run on libuv's pool (every core)
+ * and keep the buffer until they settle.
+ */
+export interface NativeStamp {
+  fill(buf: Uint8Array, offset: number, seed: number, gen: number, bs: number, timestamp: bigint): void
+  classify(buf: Uint8Array, offset: number, seed: number, gen: number | Uint32Array, bs: number): Uint8Array
+  fillAsync(
+    buf: Uint8Array,
+    offset: number,
+    seed: number,
+    gen: number,
+    bs: number,
+    timestamp: bigint,
+  ): Promise<void>
+  classifyAsync(
+    buf: Uint8Array,
+    offset: number,
+    seed: number,
+    gen: number | Uint32Array,
+    bs: number,
+  ): Promise<Uint8Array>
+  /** BlockKind names, in the order of the kinds classify returns. */
+  kinds: readonly string[]
 }
 
 /** The package root: lib/ under vitest, dist/lib/ once compiled. */

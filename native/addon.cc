@@ -3,6 +3,7 @@
 
 #include "bench/bench_module.h"
 #include "engine/request.h"
+#include "integrity/stamp_module.h"
 #include "napi/addon_data.h"
 #include "napi/build_info.h"
 #include "napi/device_wrap.h"
@@ -46,6 +47,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   RegisterModuleFunctions(env, exports);
   RegisterBench(env, exports, data);
   RegisterSafety(env, exports);
+  RegisterStamp(env, exports);
   RegisterBuildInfo(env, exports);
   return exports;
 }

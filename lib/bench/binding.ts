@@ -159,10 +159,6 @@ export interface HistogramLayout {
 export interface NativeBench {
   start(job: NativeBenchJob): NativeBenchHandle
   histogram: HistogramLayout
-  /** Test hook: the native stamp of one block (lib/integrity/stamp-format.ts's encodeBlock). */
-  encodeStampForTest(offset: number, seed: number, gen: number, timestamp: bigint, bs: number): Uint8Array
-  /** Test hook: the native classification of one block (classifyBlock's kind). */
-  classifyStampForTest(block: Uint8Array, offset: number, seed: number, gen: number): 'ok' | StampKind
 }
 
 export function benchBinding(): Pick<Binding, 'bench'> {

@@ -126,9 +126,13 @@ export class ProgressLine {
   }
 
   update(p: BenchProgress): void {
+    this.show(formatProgress(p))
+  }
+
+  /** Shows `text` as the line (bench's, and stamp/check/align's). */
+  show(text: string): void {
     if (!this.enabled) return
-    let text = formatProgress(p)
-    const width = this.stream.columns ?? 80
+    const width = this.stream.columns || 80 // 0 or absent (script(1), some CI runners): 80
     if (text.length >= width) text = text.slice(0, Math.max(0, width - 1))
     cursorTo(this.stream as NodeJS.WritableStream, 0)
     this.stream.write(text)

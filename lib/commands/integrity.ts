@@ -19,6 +19,7 @@ import {
   stampHelp,
   stamp as writeStamps,
 } from '../integrity'
+import { RangeProgress } from '../integrity/progress'
 import type { Reporter } from '../report'
 import { deviceOf, ioFailure } from './io'
 import { type CommandStop, defineCommand, failOut, failReport, flag, num, size } from './spec'
@@ -43,6 +44,20 @@ function usageStop<T>(parse: () => T): T {
 function runFailure(prefix: string, e: unknown): CommandStop {
   if (e instanceof UsageError || e instanceof RangeError) return failOut(`${prefix}: ${e.message}`)
   return ioFailure(prefix, e)
+}
+
+/** Runs a long stamp or check with the live line (TTY only), cleared before the report. */
+async function withProgress<R extends { len: number }, T>(
+  what: string,
+  req: R,
+  run: (r: R) => Promise<T>,
+): Promise<T> {
+  const line = new RangeProgress(what, req.len)
+  try {
+    return await run({ ...req, onProgress: (bytes: number) => line.add(bytes) })
+  } finally {
+    line.clear()
+  }
 }
 
 /** The reporter, with `command` (and `ok`, unless the record has its own) added to JSON records. */
@@ -71,7 +86,7 @@ export const stamp = defineCommand({
   },
   async execute({ session }, { req }) {
     try {
-      const res = await writeStamps(deviceOf(session), req)
+      const res = await withProgress('stamp', req, (r) => writeStamps(deviceOf(session), r))
       await session.poll()
       return res
     } catch (e) {
@@ -103,7 +118,7 @@ export const check = defineCommand({
   async execute({ session }, { req }): Promise<Checked> {
     let res: CheckResult
     try {
-      res = await checkStamps(deviceOf(session), req)
+      res = await withProgress('check', req, (r) => checkStamps(deviceOf(session), r))
     } catch (e) {
       throw runFailure('check failed', e)
     }

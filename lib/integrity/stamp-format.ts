@@ -1,8 +1,10 @@
 // The stamp: a self-describing block. A header names the block's own offset, the seed and generation
 // that wrote it, and a CRC32C over the whole block; the payload is a PRNG stream keyed by (offset, seed,
 // generation), so a check regenerates what should be there and needs no stored copy.
-// docs/integrity.md documents the layout byte for byte.
-import { crc32c } from '@node-rs/crc32'
+// docs/integrity.md documents the layout byte for byte. The codec itself is native and exists once
+// (native/integrity/stamp.cc: CRC32C with SSE4.2, the payload stream, the classification), shared
+// with bench --verify=stamp; this module checks arguments and reads headers.
+import { binding } from '../native'
 
 /** 'RAWIOSTP' read as the ASCII bytes at 0..7. */
 export const STAMP_MAGIC = Uint8Array.from([0x52, 0x41, 0x57, 0x49, 0x4f, 0x53, 0x54, 0x50])
@@ -58,7 +60,6 @@ export interface StampHeader {
 }
 
 const TWO32 = 2 ** 32
-const littleEndianHost = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1
 
 /** Throws a RangeError unless bs can hold a stamp. */
 export function checkBlockSize(bs: number): void {
@@ -77,142 +78,15 @@ function checkId(id: StampId): void {
     throw new RangeError(`generation ${id.gen} is invalid: it must be 0 .. 4294967295`)
 }
 
-/** murmur3's fmix32 finaliser. */
-function fmix32(h: number): number {
-  h ^= h >>> 16
-  h = Math.imul(h, 0x85ebca6b)
-  h ^= h >>> 13
-  h = Math.imul(h, 0xc2b2ae35)
-  h ^= h >>> 16
-  return h >>> 0
-}
-
-/** xorshift128's initial state for (offset, seed, gen); never all zero. */
-export function payloadState(offset: number, seed: number, gen: number): Uint32Array {
-  const offLo = offset >>> 0
-  const offHi = Math.floor(offset / TWO32) >>> 0
-  const seedLo = seed >>> 0
-  const seedHi = Math.floor(seed / TWO32) >>> 0
-  const x = fmix32(offLo ^ 0x9e3779b9)
-  const y = fmix32(offHi ^ 0x85ebca6b ^ x)
-  const z = fmix32(seedLo ^ 0xc2b2ae35 ^ y)
-  const w = fmix32(seedHi ^ 0x27d4eb2f ^ z) ^ fmix32(gen ^ 0x165667b1)
-  const s = Uint32Array.of(x, y, z, w >>> 0)
-  if ((s[0] | s[1] | s[2] | s[3]) === 0) s[3] = 1
-  return s
-}
-
-/** Marsaglia's xorshift128 from `state`, written into `words` (one output per word). */
-function xorshiftFill(state: Uint32Array, words: Uint32Array): void {
-  let x = state[0]
-  let y = state[1]
-  let z = state[2]
-  let w = state[3]
-  const n = words.length
-  for (let i = 0; i < n; i++) {
-    const t = x ^ (x << 11)
-    x = y
-    y = z
-    z = w
-    w = (w ^ (w >>> 19) ^ (t ^ (t >>> 8))) >>> 0
-    words[i] = w
-  }
-}
-
-/** Index of the first word of `words` that differs from the stream; -1 when all match. */
-function xorshiftMismatch(state: Uint32Array, words: Uint32Array): number {
-  let x = state[0]
-  let y = state[1]
-  let z = state[2]
-  let w = state[3]
-  const n = words.length
-  for (let i = 0; i < n; i++) {
-    const t = x ^ (x << 11)
-    x = y
-    y = z
-    z = w
-    w = (w ^ (w >>> 19) ^ (t ^ (t >>> 8))) >>> 0
-    if (words[i] !== w) return i
-  }
-  return -1
-}
-
-/** A Uint32Array over buf when the host is little-endian and buf is 4-byte aligned, else null. */
-function wordView(buf: Uint8Array): Uint32Array | null {
-  return littleEndianHost && buf.byteOffset % 4 === 0
-    ? new Uint32Array(buf.buffer, buf.byteOffset, buf.byteLength >>> 2)
-    : null
-}
-
-/** The payload words as little-endian bytes, in a fresh aligned buffer (the slow path). */
-function payloadBytes(state: Uint32Array, length: number): Uint8Array {
-  const words = new Uint32Array(length >>> 2)
-  xorshiftFill(state, words)
-  const bytes = new Uint8Array(words.buffer)
-  if (!littleEndianHost) {
-    const dv = new DataView(words.buffer)
-    for (let i = 0; i < words.length; i++) dv.setUint32(i * 4, words[i], true)
-  }
-  return bytes
-}
-
-/** Fills `payload` (a block's bytes from HEADER_SIZE on) with the stream for (offset, seed, gen). */
-export function fillPayload(payload: Uint8Array, offset: number, seed: number, gen: number): void {
-  const state = payloadState(offset, seed, gen)
-  const words = wordView(payload)
-  if (words) xorshiftFill(state, words)
-  else payload.set(payloadBytes(state, payload.length))
-}
-
-/** Byte index in `payload` of the first word that differs from the expected stream; -1 if none. */
-export function payloadMismatch(payload: Uint8Array, offset: number, seed: number, gen: number): number {
-  const state = payloadState(offset, seed, gen)
-  const words = wordView(payload)
-  if (words) {
-    const at = xorshiftMismatch(state, words)
-    return at < 0 ? -1 : at * 4
-  }
-  const expected = payloadBytes(state, payload.length)
-  for (let i = 0; i < expected.length; i += 4) {
-    if (Buffer.compare(payload.subarray(i, i + 4), expected.subarray(i, i + 4)) !== 0) return i
-  }
-  return -1
-}
-
-/** CRC32C of the block with its crc field read as zero. The block is restored before returning. */
-export function blockCrc(block: Uint8Array): number {
-  const saved = block.slice(field.crc, field.crc + 4)
-  block.fill(0, field.crc, field.crc + 4)
-  const crc = crc32c(block) >>> 0
-  block.set(saved, field.crc)
-  return crc
-}
-
 function u64(dv: DataView, at: number): number {
   return dv.getUint32(at + 4, true) * TWO32 + dv.getUint32(at, true)
-}
-
-function setU64(dv: DataView, at: number, v: number): void {
-  dv.setUint32(at, v >>> 0, true)
-  dv.setUint32(at + 4, Math.floor(v / TWO32) >>> 0, true)
 }
 
 /** Encodes the stamp of the block at `offset` into `buf` (the whole block: buf.length is the block size). */
 export function encodeBlock(buf: Uint8Array, offset: number, seed: number, gen: number, ts: bigint): void {
   checkBlockSize(buf.length)
   checkId({ offset, seed, gen })
-  const dv = new DataView(buf.buffer, buf.byteOffset, HEADER_SIZE)
-  buf.set(STAMP_MAGIC, field.magic)
-  setU64(dv, field.offset, offset)
-  setU64(dv, field.seed, seed)
-  dv.setUint32(field.generation, gen, true)
-  dv.setUint32(field.blockSize, buf.length, true)
-  dv.setBigUint64(field.timestamp, BigInt.asUintN(64, ts), true)
-  dv.setUint16(field.version, STAMP_VERSION, true)
-  dv.setUint16(field.headerSize, HEADER_SIZE, true)
-  dv.setUint32(field.crc, 0, true)
-  fillPayload(buf.subarray(HEADER_SIZE), offset, seed, gen)
-  dv.setUint32(field.crc, crc32c(buf) >>> 0, true)
+  binding().stamp.fill(buf, offset, seed, gen, buf.length, BigInt.asUintN(64, ts))
 }
 
 function hasMagic(buf: Uint8Array): boolean {
@@ -236,33 +110,8 @@ export function decodeHeader(buf: Uint8Array): StampHeader | null {
   }
 }
 
-function isZero(buf: Uint8Array): boolean {
-  const words =
-    buf.byteOffset % 4 === 0 ? new Uint32Array(buf.buffer, buf.byteOffset, buf.byteLength >>> 2) : null
-  let i = 0
-  if (words) {
-    for (const w of words) if (w !== 0) return false
-    i = words.length * 4
-  }
-  for (; i < buf.length; i++) if (buf[i] !== 0) return false
-  return true
-}
-
-/** True when some MIX_SECTOR-sized piece of the payload area holds exactly the expected payload. */
-function holdsExpectedPiece(buf: Uint8Array, id: StampId): boolean {
-  const expected = new Uint8Array(buf.length)
-  fillPayload(expected.subarray(HEADER_SIZE), id.offset, id.seed, id.gen)
-  for (let start = 0; start < buf.length; start += MIX_SECTOR) {
-    const from = Math.max(start, HEADER_SIZE)
-    const to = Math.min(start + MIX_SECTOR, buf.length)
-    if (to - from < 16) continue
-    if (Buffer.compare(buf.subarray(from, to), expected.subarray(from, to)) === 0) return true
-  }
-  return false
-}
-
-function found(h: StampHeader, kind: BlockKind): Classification {
-  return { kind, foundOffset: h.offset, foundSeed: h.seed, foundGen: h.gen }
+function found(h: StampHeader | null, kind: BlockKind): Classification {
+  return h ? { kind, foundOffset: h.offset, foundSeed: h.seed, foundGen: h.gen } : { kind }
 }
 
 /**
@@ -277,16 +126,12 @@ function found(h: StampHeader, kind: BlockKind): Classification {
  */
 export function classifyBlock(buf: Uint8Array, expected: StampId): Classification {
   checkBlockSize(buf.length)
-  const h = decodeHeader(buf)
-  if (!h) {
-    if (isZero(buf)) return { kind: 'zeroed' }
-    return { kind: holdsExpectedPiece(buf, expected) ? 'torn' : 'foreign' }
-  }
-  if (h.blockSize !== buf.length || h.headerSize !== HEADER_SIZE) return found(h, 'foreign')
-  if (blockCrc(buf) !== h.crc) return found(h, 'torn')
-  // The CRC holds: the block is what some stamp() wrote, unless its payload was forged.
-  if (payloadMismatch(buf.subarray(HEADER_SIZE), h.offset, h.seed, h.gen) >= 0) return found(h, 'foreign')
-  if (h.offset !== expected.offset) return found(h, 'misdirected')
-  if (h.seed !== expected.seed || h.gen !== expected.gen) return found(h, 'stale')
-  return { kind: 'ok' }
+  checkId(expected)
+  const k = binding().stamp.classify(buf, expected.offset, expected.seed, expected.gen, buf.length)[0]
+  return classification(buf, blockKinds[k])
+}
+
+/** A kind from the native classifier, with what the block's own header says (when it has one). */
+export function classification(block: Uint8Array, kind: BlockKind): Classification {
+  return kind === 'ok' ? { kind } : found(decodeHeader(block), kind)
 }

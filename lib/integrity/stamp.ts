@@ -1,8 +1,9 @@
 // stamp and check: write self-describing blocks over a range, then classify what reads back.
 // Both are batched (several blocks per request) with several requests in flight.
 import { UsageError } from '../errors'
+import { binding } from '../native'
 import { chunksOf, runQueued } from './chunks'
-import { type BlockKind, blockKinds, checkBlockSize, classifyBlock, encodeBlock } from './stamp-format'
+import { type BlockKind, blockKinds, checkBlockSize, classification } from './stamp-format'
 
 /** What stamp and check need of a Device (a Device satisfies it). */
 export interface StampTarget {
@@ -33,6 +34,8 @@ interface RangeRequest {
   chunk?: number
   /** Requests in flight; default 8. */
   depth?: number
+  /** Called with the bytes of every chunk done (a progress line). */
+  onProgress?: (bytes: number) => void
 }
 
 export interface StampRequest extends RangeRequest {
@@ -125,6 +128,7 @@ export async function stamp(dev: StampTarget, req: StampRequest): Promise<StampR
   const gen = checkGen(req.gen ?? defaultGen)
   const fua = !!req.fua
   const maxChunk = r.chunks[0]?.length ?? 0
+  const progress = req.onProgress
   const t0 = process.hrtime.bigint()
   await runQueued(
     r.chunks,
@@ -132,11 +136,11 @@ export async function stamp(dev: StampTarget, req: StampRequest): Promise<StampR
     () => dev.allocBuffer(maxChunk),
     async (c, buf) => {
       const data = buf.subarray(0, c.length)
-      const ts = epochNs()
-      for (let at = 0; at < c.length; at += r.bs) {
-        encodeBlock(data.subarray(at, at + r.bs), c.offset + at, r.seed, gen, ts)
-      }
+      // The stamps are made on libuv's pool, so several chunks are encoded on every core while
+      // others are in flight to the device.
+      await binding().stamp.fillAsync(data, c.offset, r.seed, gen, r.bs, epochNs())
       await dev.writev(c.offset, [data], { fua })
+      progress?.(c.length)
     },
   )
   const ns = Number(process.hrtime.bigint() - t0)
@@ -192,6 +196,7 @@ export async function check(dev: StampTarget, req: CheckRequest): Promise<CheckR
   const maxChunk = r.chunks[0]?.length ?? 0
   const perChunk: BadRange[][] = new Array(r.chunks.length)
   const counts = emptyCounts()
+  const progress = req.onProgress
   const t0 = process.hrtime.bigint()
   await runQueued(
     r.chunks,
@@ -200,13 +205,21 @@ export async function check(dev: StampTarget, req: CheckRequest): Promise<CheckR
     async (c, buf) => {
       const data = buf.subarray(0, c.length)
       await dev.readv(c.offset, [data])
+      const n = c.length / r.bs
+      const gens =
+        typeof wanted === 'number'
+          ? wanted
+          : Uint32Array.from({ length: n }, (_, i) => genAt(c.offset + i * r.bs))
+      const kinds = await binding().stamp.classifyAsync(data, c.offset, r.seed, gens, r.bs)
+      progress?.(c.length)
       const bad: BadRange[] = []
-      for (let at = 0; at < c.length; at += r.bs) {
+      for (let i = 0; i < n; i++) {
+        const at = i * r.bs
         const offset = c.offset + at
-        const k = classifyBlock(data.subarray(at, at + r.bs), { offset, seed: r.seed, gen: genAt(offset) })
-        counts[k.kind]++
-        if (k.kind === 'ok') continue
-        const entry: BadRange = { offset, length: r.bs, kind: k.kind }
+        counts[blockKinds[kinds[i]]]++
+        if (kinds[i] === 0) continue
+        const k = classification(data.subarray(at, at + r.bs), blockKinds[kinds[i]])
+        const entry: BadRange = { offset, length: r.bs, kind: k.kind as BadRange['kind'] }
         if (k.foundOffset !== undefined) entry.foundOffset = k.foundOffset
         if (k.foundGen !== undefined) entry.foundGen = k.foundGen
         if (k.foundSeed !== undefined) entry.foundSeed = k.foundSeed

@@ -9,7 +9,6 @@
 #include "bench/bench_run.h"
 #include "bench/job_reader.h"
 #include "bench/result_writer.h"
-#include "bench/stamp.h"
 #include "napi/args.h"
 #include "napi/errors.h"
 
@@ -96,44 +95,6 @@ Napi::Value Start(const Napi::CallbackInfo& info) {
   return handle;
 }
 
-StampId ReadStampId(const Napi::CallbackInfo& info, size_t at) {
-  StampId id;
-  id.offset = ReadU64Value(info[at], "offset");
-  id.seed = ReadU64Value(info[at + 1], "seed");
-  uint64_t gen = ReadU64Value(info[at + 2], "gen");
-  if (gen > UINT32_MAX) throw Napi::RangeError::New(info.Env(), "gen must be 0 .. 2^32-1");
-  id.gen = static_cast<uint32_t>(gen);
-  return id;
-}
-
-// Test hooks: the native stamp codec against lib/integrity/stamp-format.ts.
-// encodeStampForTest(offset, seed, gen, timestamp, bs) -> Uint8Array
-Napi::Value EncodeStampForTest(const Napi::CallbackInfo& info) {
-  StampId id = ReadStampId(info, 0);
-  uint64_t ts = ReadU64Value(info[3], "timestamp");
-  uint64_t bs = ReadU64Value(info[4], "bs");
-  if (bs > UINT32_MAX || !StampBlockSizeValid(static_cast<uint32_t>(bs)))
-    throw Napi::RangeError::New(info.Env(), "bs cannot hold a stamp");
-  Napi::Uint8Array out = Napi::Uint8Array::New(info.Env(), bs);
-  EncodeStamp(reinterpret_cast<char*>(out.Data()), static_cast<uint32_t>(bs), id, ts);
-  return out;
-}
-
-// classifyStampForTest(block, offset, seed, gen) -> BlockKind
-Napi::Value ClassifyStampForTest(const Napi::CallbackInfo& info) {
-  if (!info[0].IsTypedArray() ||
-      info[0].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array)
-    throw Napi::TypeError::New(info.Env(), "block must be a Uint8Array");
-  Napi::Uint8Array block = info[0].As<Napi::Uint8Array>();
-  if (block.ByteLength() > UINT32_MAX ||
-      !StampBlockSizeValid(static_cast<uint32_t>(block.ByteLength())))
-    throw Napi::RangeError::New(info.Env(), "the block's length cannot hold a stamp");
-  StampId id = ReadStampId(info, 1);
-  StampKind k = ClassifyStamp(reinterpret_cast<const char*>(block.Data()),
-                              static_cast<uint32_t>(block.ByteLength()), id);
-  return Napi::String::New(info.Env(), StampKindName(k));
-}
-
 }  // namespace
 
 void StopBenchRuns(AddonData* data) {
@@ -148,10 +109,6 @@ void RegisterBench(Napi::Env env, Napi::Object exports, AddonData* data) {
   Napi::Object bench = Napi::Object::New(env);
   bench.Set("start", Napi::Function::New(env, Start, "start"));
   bench.Set("histogram", HistogramLayoutToJs(env));
-  bench.Set("encodeStampForTest",
-            Napi::Function::New(env, EncodeStampForTest, "encodeStampForTest"));
-  bench.Set("classifyStampForTest",
-            Napi::Function::New(env, ClassifyStampForTest, "classifyStampForTest"));
   exports.Set("bench", bench);
 }
 

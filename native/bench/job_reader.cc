@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "bench/stamp.h"
+#include "integrity/stamp.h"
 #include "napi/args.h"
 
 namespace rawio {

@@ -51,7 +51,7 @@ struct JobSpec {
   bool norandommap = false;
   uint64_t rate_iops = 0;  // per job; 0: unlimited
   uint32_t mem_align = 4096;
-  // --verify=stamp: writes carry integrity stamps (native/bench/stamp.h) of verify_bs-byte
+  // --verify=stamp: writes carry integrity stamps (native/integrity/stamp.h) of verify_bs-byte
   // blocks; reads are checked against them (docs/bench.md says exactly which).
   bool verify = false;
   uint64_t verify_seed = 0;

@@ -9,7 +9,7 @@
 #include "bench/histogram.h"
 #include "bench/io_slot.h"
 #include "bench/job_spec.h"
-#include "bench/stamp.h"
+#include "integrity/stamp.h"
 
 namespace rawio {
 

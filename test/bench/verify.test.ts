@@ -1,15 +1,13 @@
-// --verify=stamp: the native stamp codec is byte-identical to lib/integrity's, write jobs read back
-// and check what they wrote, `check` accepts what the bench stamped, and a block corrupted behind
+// --verify=stamp (the stamp codec is native/integrity's, the one lib/integrity calls): write jobs
+// read back and check what they wrote, `check` accepts what the bench stamped, and a block corrupted behind
 // rawio's back is reported (exit 1) by a read job; on a temp file and on a loop device.
 import { spawnSync } from 'node:child_process'
 import { closeSync, openSync, readSync, writeSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { benchBinding } from '../../lib/bench/binding'
 import { runBenchCli } from '../../lib/bench/cli'
 import type { JobOptions } from '../../lib/bench/options'
 import { bench } from '../../lib/bench/run'
-import { classifyBlock, encodeBlock } from '../../lib/integrity/stamp-format'
 import { canUseLoop } from '../helpers/loop'
 import { Scratch, skipReason, uringUnavailable } from '../helpers/targets'
 
@@ -21,7 +19,6 @@ afterAll(() => scratch.cleanup())
 const engines = (['io_uring', 'threads'] as const).filter(
   (e) => e === 'threads' || !skipReason(uringUnavailable(), 'io_uring verify runs'),
 )
-const native = () => benchBinding().bench
 
 function capture() {
   const io = {
@@ -57,69 +54,6 @@ function readAt(path: string, offset: number, length: number): Buffer {
     closeSync(fd)
   }
 }
-
-describe('native stamp codec vs lib/integrity', () => {
-  const ts = 1_700_000_000_000_000_000n
-
-  it('encodes the golden vector byte for byte', () => {
-    const b = native().encodeStampForTest(4096, 7, 3, ts, 64)
-    expect(Buffer.from(b).toString('hex')).toBe(
-      '524157494f535450' +
-        '0010000000000000' +
-        '0700000000000000' +
-        '03000000' +
-        '40000000' +
-        '00002a36fe9c9717' +
-        '0100' +
-        '3000' +
-        '4caa0a45' +
-        'c7ed374bc1fe5b088153dfb2a4e7c00f',
-    )
-  })
-
-  it('matches encodeBlock for large offsets, seeds, generations and block sizes', () => {
-    const cases: Array<[number, number, number, number]> = [
-      [0, 0, 0, 64],
-      [2 ** 40 + 8192, 2 ** 53 - 1, 2 ** 32 - 1, 4096],
-      [123 * 512, 0x89, 1, 512],
-      [5 * MiB, 42, 7, 65536],
-      [3 * 2 ** 32, 2 ** 33 + 5, 9, 1028],
-    ]
-    for (const [offset, seed, gen, bs] of cases) {
-      const want = new Uint8Array(bs)
-      encodeBlock(want, offset, seed, gen, ts)
-      const got = native().encodeStampForTest(offset, seed, gen, ts, bs)
-      expect(Buffer.from(got).equals(Buffer.from(want)), `offset ${offset} seed ${seed} bs ${bs}`).toBe(true)
-    }
-  })
-
-  it('classifies as classifyBlock does', () => {
-    const bs = 4096
-    const id = { offset: 8192, seed: 11, gen: 2 }
-    const block = (offset: number, seed = 11, gen = 2) =>
-      native().encodeStampForTest(offset, seed, gen, ts, bs)
-    const flipped = block(8192)
-    flipped[1000] ^= 0xff
-    const mix = new Uint8Array(bs).fill(0x5a)
-    mix.set(block(8192).subarray(1024, 1536), 1024) // no header, one sector of the expected payload
-    const cases: Array<[string, Uint8Array]> = [
-      ['ok', block(8192)],
-      ['misdirected', block(4096)],
-      ['stale', block(8192, 11, 1)],
-      ['stale', block(8192, 12, 2)],
-      ['torn', flipped],
-      ['torn', mix],
-      ['zeroed', new Uint8Array(bs)],
-      ['foreign', new Uint8Array(bs).fill(0xa5)],
-      ['foreign', native().encodeStampForTest(8192, 11, 2, ts, 2048).slice()],
-    ]
-    for (const [kind, b] of cases) {
-      const buf = b.length === bs ? b : Uint8Array.from({ length: bs }, (_, i) => b[i % b.length])
-      expect(classifyBlock(buf.slice(), id).kind).toBe(kind)
-      expect(native().classifyStampForTest(buf, id.offset, id.seed, id.gen)).toBe(kind)
-    }
-  })
-})
 
 describe.each(engines)('bench --verify=stamp on a file, engine %s', (engine) => {
   const run = (path: string, o: JobOptions) => bench(path, { engine, verify: 'stamp', ...o })

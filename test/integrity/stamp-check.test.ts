@@ -61,7 +61,9 @@ describe('stamp and check on memory', () => {
       ops: 6,
       blocks: 12288,
     })
-    expect(t.maxInFlight).toBe(6)
+    // Encoding runs on the pool between writes: several are in flight, never more than the chunks.
+    expect(t.maxInFlight).toBeGreaterThanOrEqual(2)
+    expect(t.maxInFlight).toBeLessThanOrEqual(6)
     expect(t.writes.every((w) => w.fua && w.length === 1 << 20)).toBe(true)
     const c = await check(t, { off: 4096, len: 6 << 20, gen: 5, seed: 11 })
     expect(c).toMatchObject({ op: 'checked', ok: true, bad: [], blocks: 12288 })

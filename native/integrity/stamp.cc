@@ -1,4 +1,4 @@
-#include "bench/stamp.h"
+#include "integrity/stamp.h"
 
 #include <cstring>
 
