@@ -90,8 +90,14 @@ function checkRange(offset: number, length: number, what = 'length'): void {
   if (offset + length > Number.MAX_SAFE_INTEGER) throw new RangeError('offset + length is too large')
 }
 
+/** The most buffers one preadv/pwritev takes (the kernel's UIO_MAXIOV). */
+export const IOV_MAX = 1024
+
 function totalLength(buffers: Uint8Array[]): number {
   if (!Array.isArray(buffers) || buffers.length === 0) throw new TypeError('expected a non-empty buffer list')
+  // Refused whichever path the request would take (the bounce path could take more): one rule.
+  if (buffers.length > IOV_MAX)
+    throw new RangeError(`${buffers.length} buffers: more than IOV_MAX (${IOV_MAX}) in one request`)
   let n = 0
   for (const b of buffers) {
     if (!(b instanceof Uint8Array)) throw new TypeError('buffers must be Uint8Arrays')

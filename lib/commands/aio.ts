@@ -6,7 +6,7 @@
 import { IoError } from '../errors'
 import { isInterlockFailure as isInterlockError } from '../safety/hooks'
 import { checkRequest, deviceOf, firstMismatch, type IoOutcome, now, reportIo, strerror } from './io'
-import { iovecBuffers, parseIovec } from './iovec'
+import { checkIovec, iovecBuffers, parseIovec } from './iovec'
 import { growFor, readParts } from './sectors'
 import { byte, CommandStop, defineCommand, type ExecContext, flag, num, option } from './spec'
 
@@ -106,7 +106,7 @@ export const aioRead = defineCommand({
     const { whole, parts } = iovecBuffers(session, req.sizes, 0xab)
     const t0 = now()
     const promise = (async () => {
-      checkRequest(dev, 'preadv', req.offset, whole.length)
+      checkIovec(dev, 'preadv', req.offset, req.sizes)
       await readParts(dev, req.offset, whole, parts)
       return Number(now() - t0)
     })()
@@ -189,7 +189,7 @@ export const aioWrite = defineCommand({
       size = whole.length
       const t0 = now()
       promise = (async () => {
-        checkRequest(dev, 'pwritev', req.offset, whole.length)
+        checkIovec(dev, 'pwritev', req.offset, req.sizes)
         if (parts.length > 0) await growFor(dev, req.offset + whole.length)
         if (parts.length > 0) await dev.writev(req.offset, parts, { fua: req.fua })
         return Number(now() - t0)

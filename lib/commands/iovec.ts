@@ -1,5 +1,7 @@
 // create_iovec: the `len [len..]` operands of readv, writev, aio_read and aio_write.
-import { ioBuffer, MAX_REQUEST } from './io'
+import { type Device, IOV_MAX } from '../device'
+import { ioError } from '../errors'
+import { checkRequest, ioBuffer, MAX_REQUEST } from './io'
 import { failOut, num, type ParseContext } from './spec'
 import type { SessionState } from './state'
 
@@ -24,6 +26,20 @@ export interface Iovec {
   whole: Uint8Array
   /** The non-empty pieces, in order. */
   parts: Uint8Array[]
+}
+
+/**
+ * What qemu's request path checks for a vectored request, in its order: the range lies in the image
+ * (blk_check_byte_request: EIO), then the kernel takes at most IOV_MAX buffers, counting empty ones
+ * (preadv/pwritev: EINVAL, which qemu-io prints as `readv failed: Invalid argument`). qemu hands
+ * every buffer given on, empty ones too.
+ */
+export function checkIovec(dev: Device, syscall: string, offset: number, sizes: readonly number[]): number {
+  const total = sizes.reduce((a, b) => a + b, 0)
+  checkRequest(dev, syscall, offset, total)
+  if (sizes.length > IOV_MAX)
+    throw ioError('EINVAL', syscall, { offset, length: total, path: dev.path, detail: 'Invalid argument' })
+  return total
 }
 
 export function iovecBuffers(session: SessionState, sizes: readonly number[], fill: number): Iovec {

@@ -1,6 +1,6 @@
 // readv and writev (qemu-io-cmds.c readv_f, writev_f): one request from several buffers.
-import { checkRequest, deviceOf, firstMismatch, type IoOutcome, ioFailure, now, reportIo, since } from './io'
-import { iovecBuffers, parseIovec } from './iovec'
+import { deviceOf, firstMismatch, type IoOutcome, ioFailure, now, reportIo, since } from './io'
+import { checkIovec, iovecBuffers, parseIovec } from './iovec'
 import { growFor, readParts } from './sectors'
 import { byte, defineCommand, flag, num } from './spec'
 
@@ -39,7 +39,7 @@ export const readv = defineCommand({
     const { whole, parts } = iovecBuffers(session, req.sizes, 0xab)
     const t0 = now()
     try {
-      checkRequest(dev, 'preadv', req.offset, whole.length)
+      checkIovec(dev, 'preadv', req.offset, req.sizes)
       await readParts(dev, req.offset, whole, parts)
     } catch (e) {
       throw ioFailure('readv failed', e)
@@ -104,7 +104,7 @@ export const writev = defineCommand({
     const { whole, parts } = iovecBuffers(session, req.sizes, req.pattern)
     const t0 = now()
     try {
-      checkRequest(dev, 'pwritev', req.offset, whole.length)
+      checkIovec(dev, 'pwritev', req.offset, req.sizes)
       if (parts.length > 0) await growFor(dev, req.offset + whole.length)
       if (parts.length > 0) await dev.writev(req.offset, parts, { fua: req.fua })
     } catch (e) {
