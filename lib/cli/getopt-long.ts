@@ -32,7 +32,8 @@ function longMatch(
     )
     if (distinct.length > 1) {
       const list = found.map((l) => `'--${l.name}'`).join(' ')
-      return { error: `${prog}: option '--${name}' is ambiguous; possibilities: ${list}` }
+      // glibc names the whole word, `=value` included: option '--c=length' is ambiguous.
+      return { error: `${prog}: option '--${body}' is ambiguous; possibilities: ${list}` }
     }
     opt = found[0]
   }

@@ -105,6 +105,11 @@ describe('mistakes', () => {
     [['--help=x'], "rawio: option '--help' doesn't allow an argument", true],
     [['--c'], "rawio: option '--c' is ambiguous; possibilities: '--cmd' '--copy-on-read' '--cache'", true],
     [['--forc'], "rawio: option '--forc' is ambiguous; possibilities: '--force-share' '--force'", true],
+    [
+      ['--c=length'],
+      "rawio: option '--c=length' is ambiguous; possibilities: '--cmd' '--copy-on-read' '--cache'",
+      true,
+    ],
     [['-t', 'bogus'], 'rawio: Invalid cache option: bogus', false],
     [['-d', 'bogus'], 'rawio: Invalid discard option: bogus', false],
     [['-i', 'bogus'], 'rawio: Invalid aio option: bogus', false],
