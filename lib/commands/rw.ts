@@ -201,6 +201,15 @@ export const write = defineCommand({
       if (req.mode === 'vmstate') throw ioError('ENOTSUP', 'save_vmstate', { path: dev.path })
       checkRequest(dev, 'pwritev', req.offset, req.count)
       if (req.mode === 'compressed') throw ioError('ENOTSUP', 'pwritev', { path: dev.path })
+      // bdrv_co_pwritev_part: without fallback, an unaligned head or tail (which qemu would have to
+      // read-modify-write) fails the whole request before anything is written; an empty one succeeds.
+      if (
+        req.mode === 'zeroes' &&
+        req.noFallback &&
+        req.count > 0 &&
+        (req.offset % dev.offsetAlign || req.count % dev.offsetAlign)
+      )
+        throw ioError('ENOTSUP', 'write_zeroes', { offset: req.offset, length: req.count, path: dev.path })
       if (req.count > 0) await growFor(dev, req.offset + req.count)
       if (req.mode === 'zeroes') {
         const mayUnmap = req.mayUnmap && session.image?.discard === 'unmap'

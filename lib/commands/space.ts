@@ -67,6 +67,12 @@ export const truncate = defineCommand({
   async execute({ session, out }, req) {
     const dev = deviceOf(session)
     const old = await dev.length()
+    // raw_co_truncate: a block device takes no preallocation at all, whatever the size.
+    if (dev.isBlockDevice && req.prealloc !== 'off')
+      throw failReport(
+        `Preallocation mode '${req.prealloc}' unsupported for this non-regular file`,
+        'ENOTSUP',
+      )
     if (req.prealloc === 'metadata') throw failReport('Unsupported preallocation mode: metadata', 'ENOTSUP')
     if (dev.isBlockDevice) {
       if (req.offset > old) throw failReport('Cannot grow device files', 'ENOTSUP')
