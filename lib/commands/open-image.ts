@@ -7,6 +7,7 @@ import { type AlignMode, Device, type DeviceHooks, type EngineChoice } from '../
 import { IoError, lockError } from '../errors'
 import { parseAioMode, parseBool, parseDiscardMode, QEMU_FORMATS, RAWIO_FORMATS } from './image-options'
 import { strerror } from './io'
+import { imageLength } from './sectors'
 import { type CommandStop, failErr, failReport, PROGRAM } from './spec'
 import type { ImageOptions } from './state'
 
@@ -159,10 +160,23 @@ function checkOpened(path: string, dev: Device, opts: ImageOptions): void {
   if (format === 'file' && dev.isBlockDevice) {
     throw cantOpen(path, `'file' driver requires '${path}' to be a regular file`)
   }
+  const perm = opts.readOnly ? null : writePermissionError(dev, dev.direct)
+  if (perm) throw cantOpen(path, perm, 'EPERM')
   if (!opts.forceShare && !dev.lockImage(opts.readOnly ? 'read' : 'write')) {
     const e = lockError(path, opts.readOnly ? 'read' : 'write')
     throw failErr(`${PROGRAM}: can't open device ${path}: ${e.message}`, e.code)
   }
+}
+
+/**
+ * qemu's permission check for a writer (bdrv_node_refresh_perm): without 'resize', the image (in
+ * whole sectors) must be a multiple of the request alignment, which O_DIRECT makes the target's
+ * (e.g. a 1 MiB + 512 file on a filesystem of 4 KiB blocks). Null when writing is allowed.
+ */
+export function writePermissionError(dev: Device, direct: boolean): string | null {
+  const align = direct ? dev.geometry.dioOffsetAlign || dev.geometry.logicalBlockSize : 1
+  if (align <= 1 || imageLength(dev) % align === 0) return null
+  return "Cannot get 'write' permission without 'resize': Image size is not a multiple of request alignment"
 }
 
 /** reopen's lock change: a writer needs the write lock, a reader keeps a read lock. */

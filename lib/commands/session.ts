@@ -7,10 +7,10 @@ import { combineHooks, isInterlockFailure as isInterlockError, lazyInterlockHook
 import type { InterlockOptions } from '../safety/interlock'
 import { AioQueue } from './aio-queue'
 import type { IoOutcome } from './io'
-import { openDevice, relock } from './open-image'
+import { openDevice, relock, writePermissionError } from './open-image'
 import { breakline, parseArgs } from './parse'
 import { raiseSignal, SURVIVED } from './signals'
-import { arityError, type Command, CommandStop, failErr, type Line, PROGRAM } from './spec'
+import { arityError, type Command, CommandStop, failErr, failReport, type Line, PROGRAM } from './spec'
 import type { AioJob, DiscardMode, ImageOptions, SessionState } from './state'
 import { findCommand, loadCommands } from './table'
 
@@ -72,6 +72,8 @@ export class Session implements SessionState {
   private cancelOpen: (() => void) | null = null
   /** The open image's blkdebug layer (blkdebug:CONFIG:PATH), else null. */
   private layer: BlkdebugLayer | null = null
+  /** qemu's BLK_PERM_WRITE on the open image: taken at a writable open or a first write, then kept. */
+  private writeGranted = false
 
   constructor(opts: SessionOptions = {}) {
     this.out = opts.reporter ?? new Reporter(processSink)
@@ -135,11 +137,18 @@ export class Session implements SessionState {
     }
     const arity = arityError(cmd, argv)
     if (arity) return this.stopped(cmd, new CommandStop([{ stream: 'err', text: arity }]))
-    if (flags.includes('write') && this.device?.readOnly) {
+    if ((flags.includes('write') || flags.includes('resize')) && this.device?.readOnly) {
       return this.stopped(
         cmd,
         new CommandStop([{ stream: 'err', text: `${PROGRAM}: Block node is read-only` }]),
       )
+    }
+    if (flags.includes('write') && !this.writeGranted && this.device) {
+      // qemu-io's command() takes the write permission when a command first needs it, and keeps
+      // it: after `reopen -w -c none` of an image whose size O_DIRECT cannot write, writes fail here.
+      const perm = writePermissionError(this.device, this.device.direct)
+      if (perm) return this.stopped(cmd, failReport(perm, 'EPERM'))
+      this.writeGranted = true
     }
     this.busy++
     try {
@@ -232,6 +241,7 @@ export class Session implements SessionState {
     }
     this.image = { ...opts }
     this.layer = null
+    this.writeGranted = !opts.readOnly
     if (path.startsWith('blkdebug:')) {
       // Requests suspended at a breakpoint (or resumed) outside a command print as qemu-io's do.
       const { blkdebugOf } = await import('../blkdebug')

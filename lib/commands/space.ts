@@ -1,4 +1,5 @@
 // flush, truncate, length and discard (qemu-io-cmds.c flush_f, truncate_f, length_f, discard_f).
+import { discardChunks } from '../blkdebug/limits'
 import { IoError } from '../errors'
 import type { Reporter } from '../report'
 import { cvtstr } from '../units'
@@ -53,7 +54,7 @@ export const truncate = defineCommand({
   alt: 't',
   argmin: 1,
   argmax: 3,
-  flags: ['write'],
+  flags: ['resize'],
   args: '[-m prealloc_mode] off',
   oneline: 'truncates the current file at the given offset',
   options: { m: option(true, preallocMode) },
@@ -213,12 +214,22 @@ export const discard = defineCommand({
   report: reportIo,
 })
 
-/** qemu ignores ENOTSUP from a discard: it is advisory. */
+/**
+ * bdrv_co_pdiscard: qemu cuts a discard at the request alignment (O_DIRECT's, on a block device that
+ * refuses unaligned BLKDISCARD) and sends the pieces in order: an aligned head is discarded before
+ * an unaligned tail fails with EINVAL. ENOTSUP is ignored: a discard is advisory.
+ */
 async function discardRange(dev: ReturnType<typeof deviceOf>, offset: number, bytes: number): Promise<void> {
-  try {
-    await dev.discard(offset, bytes)
-  } catch (e) {
-    if (e instanceof IoError && ['ENOTSUP', 'EOPNOTSUPP'].includes(e.code)) return
-    throw e
+  const pieces =
+    dev.isBlockDevice && dev.direct
+      ? discardChunks(offset, bytes, { align: dev.offsetAlign })
+      : [{ offset, length: bytes }]
+  for (const p of pieces) {
+    try {
+      await dev.discard(p.offset, p.length)
+    } catch (e) {
+      if (e instanceof IoError && ['ENOTSUP', 'EOPNOTSUPP'].includes(e.code)) continue
+      throw e
+    }
   }
 }

@@ -44,13 +44,18 @@ export type CommandFlag =
   | 'global'
   /** CMD_NOFILE_OK */
   | 'nofile-ok'
-  /** .perm = BLK_PERM_WRITE: refused with "Block node is read-only" on a read-only image. */
+  /**
+   * .perm = BLK_PERM_WRITE: refused with "Block node is read-only" on a read-only image, and under
+   * O_DIRECT on an image whose size is not a multiple of the request alignment.
+   */
   | 'write'
   /**
    * Submits requests that complete after the command returns (aio_read, aio_write): one stopped at
    * a blkdebug breakpoint can be resumed by a later command. Any other command's requests cannot.
    */
   | 'async'
+  /** .perm = BLK_PERM_RESIZE (truncate): refused on a read-only image only. */
+  | 'resize'
 
 /** What option conversions may do besides returning a value. */
 export interface ParseContext {
