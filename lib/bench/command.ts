@@ -7,6 +7,8 @@ import { benchUsage, parseBenchArgs } from './options'
 export interface BenchSession {
   device?: unknown
   path?: string
+  /** How the shell opened its image: `-d ignore` allows no deallocation, so no trim job. */
+  image?: { discard?: string } | null
 }
 
 export interface BenchReporterSink {
@@ -50,6 +52,10 @@ export async function runBenchCommand(
   const path = parsed.target ?? session.path
   if (!path) return fail('bench: no file open (open one first, or give TARGET)')
   const ownDevice = parsed.target === undefined || parsed.target === session.path
+  if (ownDevice && session.image?.discard === 'ignore' && /trim/.test(parsed.job.rw ?? '')) {
+    reporter.error(`bench: --rw=${parsed.job.rw} discards, and the image was opened with discard=ignore`)
+    return 1
+  }
   const dev = (ownDevice ? session.device : undefined) as DeviceLike | undefined
   if (dev && typeof dev === 'object') {
     if (parsed.job.direct === undefined && typeof dev.direct === 'boolean') parsed.job.direct = dev.direct

@@ -230,6 +230,16 @@ describe.skipIf(skipReason(noQemu, 'qemu-io comparisons of allocation'))(
       expect(await blocksAfter('qemu', [])).toBe(256)
     })
 
+    it('a bench trim job on an image opened with -d ignore is refused, and trims nothing', async () => {
+      const img = join(scratch.dir, 'alloc-bench.img')
+      writeFileSync(img, patterned(MiB))
+      const before = statSync(img).blocks
+      const r = await rawio(['-d', 'ignore', ...cmds(['bench -q --rw=trim --bs=64k --number_ios=4']), img])
+      expect(r.status).toBe(1)
+      expect(r.stderr).toMatch(/--rw=trim discards, and the image was opened with discard=ignore\n$/)
+      expect(statSync(img).blocks).toBe(before)
+    })
+
     it('open -o discard=ignore and reopen -o discard=ignore keep the blocks too', async () => {
       for (const pre of [['open -o discard=ignore IMG'], ['open IMG', 'reopen -o discard=ignore']]) {
         const img = join(scratch.dir, `alloc-open-${pre.length}.img`)
@@ -239,6 +249,28 @@ describe.skipIf(skipReason(noQemu, 'qemu-io comparisons of allocation'))(
         expect(r.status, r.stderr).toBe(0)
         expect(statSync(img).blocks).toBe(before)
       }
+    })
+  },
+)
+
+describe.skipIf(skipReason(noQemu, 'qemu-io comparisons of truncate -m full'))(
+  'truncate -m full under -t none (a deliberate difference: qemu-io 7.2 fails it)',
+  () => {
+    it('rawio writes the zeroes; qemu-io 7.2 says EINVAL and leaves the size', async () => {
+      const run = async (tool: 'qemu' | 'rawio') => {
+        const img = join(scratch.dir, `full-${tool}.img`)
+        writeFileSync(img, Buffer.alloc(MiB, 0x11))
+        const args = ['-t', 'none', ...cmds(['truncate -m full 3000000']), img]
+        const r = tool === 'qemu' ? qemu(args, scratch.dir) : await rawio(args)
+        return { r, size: statSync(img).size, tail: readFileSync(img).subarray(MiB) }
+      }
+      const q = await run('qemu')
+      expect(q.r.stderr).toBe('qemu-io: Could not write zeros for preallocation: Invalid argument\n')
+      expect(q.size).toBe(MiB)
+      const r = await run('rawio')
+      expect(r.r).toEqual({ stdout: '', stderr: '', status: 0 })
+      expect(r.size).toBe(3000000)
+      expect(r.tail.every((b) => b === 0)).toBe(true)
     })
   },
 )
