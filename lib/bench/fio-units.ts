@@ -66,9 +66,11 @@ export function parseFioTime(text: string, what: string): number {
 /** A whole number within [min, max]. */
 export function parseInteger(text: string, what: string, min: number, max: number): number {
   const m = /^\s*(0x[0-9a-f]+|\d+)\s*$/i.exec(text)
-  const n = m ? Number(m[1]) : Number.NaN
-  if (!Number.isSafeInteger(n)) throw new UsageError(`${what} '${text}' is not a whole number`)
-  if (n < min || n > max) throw new UsageError(`${what} ${n} is out of range (${min}..${max})`)
+  if (!m) throw new UsageError(`${what} '${text}' is not a whole number`)
+  // Digits too many for an exact number are a whole number all the same: out of range.
+  const n = Number(m[1])
+  if (!Number.isSafeInteger(n) || n < min || n > max)
+    throw new UsageError(`${what} ${m[1]} is out of range (${min}..${max})`)
   return n
 }
 

@@ -118,10 +118,10 @@ function found(h: StampHeader | null, kind: BlockKind): Classification {
  * What a block holds, against the stamp expected there (block size = buf.length):
  * - ok: the expected stamp, CRC and payload intact;
  * - misdirected: an intact stamp of another offset (foundOffset names it);
- * - stale: an intact stamp of this offset from another generation or seed (a lost write);
+ * - stale: an intact stamp of this offset and seed from another generation (a lost write);
  * - torn: a header with a failing CRC, or a mix (no header, but pieces of the expected payload);
  * - zeroed: all zero;
- * - foreign: anything else (not a stamp, or a stamp of another block size).
+ * - foreign: anything else (not a stamp, a stamp of another block size, or of another seed: another run).
  * `buf` is briefly modified (the crc field is zeroed and restored) and must not be shared meanwhile.
  */
 export function classifyBlock(buf: Uint8Array, expected: StampId): Classification {

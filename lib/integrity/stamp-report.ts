@@ -3,7 +3,7 @@
 import { UsageError } from '../errors'
 import type { Reporter } from '../report'
 import type { CheckRequest, CheckResult, StampRequest, StampResult } from './stamp'
-import { type BlockKind, blockKinds } from './stamp-format'
+import { type BlockKind, blockKinds, checkBlockSize } from './stamp-format'
 
 export const stampHelp = {
   name: 'stamp',
@@ -51,6 +51,13 @@ export interface StampOptionValues {
 }
 
 function common(opts: StampOptionValues, off: number, len: number) {
+  if (opts.b !== undefined) {
+    try {
+      checkBlockSize(opts.b)
+    } catch (e) {
+      throw new UsageError((e as Error).message)
+    }
+  }
   if (opts.b !== undefined && len % opts.b !== 0)
     throw new UsageError(`length ${len} is not a multiple of the block size ${opts.b}`)
   if (opts.g !== undefined && (!Number.isInteger(opts.g) || opts.g < 0 || opts.g >= 2 ** 32))
@@ -82,13 +89,21 @@ export function checkExitStatus(res: CheckResult): 0 | 1 {
 const badKinds = blockKinds.filter((k): k is Exclude<BlockKind, 'ok'> => k !== 'ok')
 
 /** One bad range as a line, in the voice of qemu-io's "Pattern verification failed at offset ...". */
-export function formatBadRange(b: CheckResult['bad'][number], expectedGen: number | null): string {
+export function formatBadRange(
+  b: CheckResult['bad'][number],
+  expectedGen: number | null,
+  expectedSeed?: number,
+): string {
   let why: string = b.kind
+  const otherSeed = expectedSeed !== undefined && b.foundSeed !== undefined && b.foundSeed !== expectedSeed
   if (b.kind === 'misdirected') {
-    why += ` (holds the stamp of offset ${b.foundOffset}, generation ${b.foundGen})`
+    const seed = otherSeed ? `, seed ${b.foundSeed} (expected seed ${expectedSeed})` : ''
+    why += ` (holds the stamp of offset ${b.foundOffset}, generation ${b.foundGen}${seed})`
   } else if (b.kind === 'stale') {
     const expected = expectedGen === null ? '' : `, expected ${expectedGen}`
     why += ` (generation ${b.foundGen}${expected}${b.foundSeed !== undefined ? `, seed ${b.foundSeed}` : ''})`
+  } else if (b.kind === 'foreign' && otherSeed) {
+    why += ` (a stamp of seed ${b.foundSeed}, expected seed ${expectedSeed}; generation ${b.foundGen})`
   } else if (b.kind === 'torn' && b.foundOffset !== undefined) {
     why += ` (CRC mismatch; header of offset ${b.foundOffset}, generation ${b.foundGen})`
   } else if (b.kind === 'torn') {
@@ -108,7 +123,7 @@ export function formatCheckSummary(res: CheckResult): string {
 
 /** The human lines before the report: each bad range (at most `maxRanges`), then the summary. */
 export function formatCheck(res: CheckResult, maxRanges = 100): string[] {
-  const lines = res.bad.slice(0, maxRanges).map((b) => formatBadRange(b, res.gen))
+  const lines = res.bad.slice(0, maxRanges).map((b) => formatBadRange(b, res.gen, res.seed))
   if (res.bad.length > maxRanges) lines.push(`... and ${res.bad.length - maxRanges} more bad ranges`)
   lines.push(formatCheckSummary(res))
   return lines

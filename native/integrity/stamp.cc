@@ -203,7 +203,9 @@ StampKind ClassifyStamp(const char* block, uint32_t bs, const StampId& expected)
   if (!PayloadMatches(block + kStampHeaderSize, bs - kStampHeaderSize, found))
     return StampKind::kForeign;
   if (found.offset != expected.offset) return StampKind::kMisdirected;
-  if (found.seed != expected.seed || found.gen != expected.gen) return StampKind::kStale;
+  // Another seed is another run's stamp, not a lost write of this one.
+  if (found.seed != expected.seed) return StampKind::kForeign;
+  if (found.gen != expected.gen) return StampKind::kStale;
   return StampKind::kOk;
 }
 

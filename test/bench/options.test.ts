@@ -52,6 +52,17 @@ describe('fio units', () => {
     )
   })
 
+  it('a whole number too large is out of range, not "not a whole number"', () => {
+    expect(() => parseBenchArgs(['--rate_iops=99999999999999999999', 'x'])).toThrow(
+      'rate_iops 99999999999999999999 is out of range (1..9007199254740991)',
+    )
+    expect(() => parseBenchArgs(['--rate_iops=0', 'x'])).toThrow('rate_iops 0 is out of range')
+    expect(() => parseBenchArgs(['--rate_iops=1.5', 'x'])).toThrow("rate_iops '1.5' is not a whole number")
+    expect(() => parseBenchArgs(['--rate_iops=12abc', 'x'])).toThrow(
+      "rate_iops '12abc' is not a whole number",
+    )
+  })
+
   it('bssplit: pairs, and open shares split what is left', () => {
     expect(parseBssplit('4k/10:64k/50:32k/40')).toEqual([
       [4096, 10],

@@ -103,6 +103,36 @@ describe('through a Session, on a temp file', () => {
     }
   })
 
+  it('check with the wrong seed: foreign, naming both seeds (not stale)', async () => {
+    const t = await openSession(tmpFile(1 * MiB))
+    try {
+      await t.run('stamp -q -b 4k -S 42 -g 2 0 64k')
+      const c = await t.run('check -q -b 4k -S 7 -g 2 0 64k')
+      expect(c.ok).toBe(false)
+      expect(c.stdout).toBe(
+        'Stamp verification failed at offset 0, 65536 bytes: foreign (a stamp of seed 42, expected seed 7; generation 2)\n' +
+          '16 blocks of 4096 bytes: 0 ok, 16 foreign\n',
+      )
+      // The right seed and an older generation is a lost write: stale.
+      const g = await t.run('check -q -b 4k -S 42 -g 3 0 4k')
+      expect(g.stdout).toContain('stale (generation 2, expected 3, seed 42)')
+    } finally {
+      await t.close()
+    }
+  })
+
+  it('a bad block size says why, not "not a multiple of the block size 0"', async () => {
+    for (const line of ['stamp -b 0 0 4k', 'check -b 0 0 4k', 'stamp -b 3 0 4k', 'stamp -b 0 0 0']) {
+      const bs = line.split(' ')[2]
+      expect(await stop(line)).toEqual([
+        {
+          stream: 'out',
+          text: `stamp block size ${bs} is invalid: it must be a multiple of 4 from 64 to 67108864`,
+        },
+      ])
+    }
+  })
+
   it('--json: one record per command, with the bad ranges', async () => {
     const t = await openSession(tmpFile(MiB), {}, { json: true })
     try {

@@ -109,9 +109,13 @@ describe('classifyBlock', () => {
     expect(k).toEqual({ kind: 'misdirected', foundOffset: 4096, foundSeed: 7, foundGen: 3 })
   })
 
-  it('stale: an older generation, or another seed, of this offset', () => {
+  it('stale: an older generation of this offset and seed', () => {
     expect(classifyBlock(stamped(512, 8192, 7, 2), want)).toMatchObject({ kind: 'stale', foundGen: 2 })
-    expect(classifyBlock(stamped(512, 8192, 9, 3), want)).toMatchObject({ kind: 'stale', foundSeed: 9 })
+  })
+
+  it('foreign: this offset stamped with another seed (another run, not a lost write)', () => {
+    expect(classifyBlock(stamped(512, 8192, 9, 3), want)).toMatchObject({ kind: 'foreign', foundSeed: 9 })
+    expect(classifyBlock(stamped(512, 8192, 9, 2), want)).toMatchObject({ kind: 'foreign', foundGen: 2 })
   })
 
   it('torn: a flipped byte anywhere, in the header or the payload', () => {
