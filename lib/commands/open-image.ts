@@ -83,8 +83,8 @@ export async function openDevice(path: string, opts: ImageOptions, env: DeviceEn
   if (opts.forceShare && !opts.readOnly) {
     throw cantOpen(path, 'force-share=on can only be used with read-only images')
   }
-  const dirError = directoryError(path, opts.readOnly)
-  if (dirError) throw cantOpen(path, dirError, 'EISDIR')
+  const kindError = targetKindError(path, opts)
+  if (kindError) throw cantOpen(path, kindError.text, kindError.code)
   const engine: EngineChoice =
     opts.aio === 'threads'
       ? 'threads'
@@ -125,18 +125,35 @@ function openProblem(e: unknown): string {
   return e.message
 }
 
-/** A directory fails as file-posix fails it: EISDIR when opened for writing, else not a regular file. */
-function directoryError(path: string, readOnly: boolean): string | null {
-  let isDir = false
+/**
+ * A target that is neither a regular file nor a block device fails as file-posix fails it: a
+ * directory with EISDIR when opened for writing, else (and a FIFO or a socket) "'file' driver requires
+ * X to be a regular file". A character device, which qemu would open as a host_device, is refused
+ * with rawio's own words: rawio does I/O on regular files and block devices only.
+ */
+function targetKindError(path: string, opts: ImageOptions): { text: string; code: string } | null {
+  let st: ReturnType<typeof statSync>
   try {
-    isDir = statSync(path).isDirectory()
+    st = statSync(path)
   } catch {
-    return null
+    return null // the open says why (ENOENT, EACCES, ...)
   }
-  if (!isDir) return null
-  return readOnly
-    ? `'file' driver requires '${path}' to be a regular file`
-    : `Could not open '${path}': Is a directory`
+  if (st.isFile() || st.isBlockDevice()) return null
+  const notRegular = { text: `'file' driver requires '${path}' to be a regular file`, code: 'EINVAL' }
+  if (st.isDirectory())
+    return opts.readOnly ? notRegular : { text: `Could not open '${path}': Is a directory`, code: 'EISDIR' }
+  if (st.isCharacterDevice() && opts.format !== 'file') {
+    return {
+      text: `'${path}' is a character device; ${PROGRAM} opens regular files and block devices only`,
+      code: 'ENODEV',
+    }
+  }
+  if (opts.format === 'host_device' && !st.isCharacterDevice())
+    return {
+      text: `'host_device' driver requires '${path}' to be either a character or block device`,
+      code: 'EINVAL',
+    }
+  return notRegular
 }
 
 function checkOpened(path: string, dev: Device, opts: ImageOptions): void {

@@ -274,3 +274,52 @@ describe.skipIf(skipReason(noQemu, 'qemu-io comparisons of truncate -m full'))(
     })
   },
 )
+
+describe.skipIf(skipReason(noQemu, 'qemu-io comparisons of FIFO and character device targets'))(
+  'targets that are not a regular file or a block device',
+  () => {
+    let fifo = ''
+    beforeAll(() => {
+      fifo = join(scratch.dir, 'fifo')
+      const r = spawnSync('mkfifo', [fifo])
+      if (r.status !== 0) throw new Error('mkfifo failed')
+    })
+
+    it.each([[[]], [['-f', 'file']], [['-f', 'host_device']]])(
+      'a FIFO %j: qemu-io text, not "Invalid argument"',
+      async (format) => {
+        const args = [...format, ...cmds(['read 0 512']), fifo]
+        const q = qemu(args.slice(0), scratch.dir)
+        const r = await rawio(args)
+        expect(norm(r)).toEqual(norm(q))
+        expect(r.stderr).toMatch(/driver requires '.*fifo' to be/)
+      },
+    )
+
+    it('a FIFO read-only fails at once (qemu-io blocks in open until a writer comes)', async () => {
+      const t0 = Date.now()
+      const r = await rawio(['-r', ...cmds(['read 0 512']), fifo])
+      expect(r).toEqual({
+        stdout: '',
+        stderr: `rawio: can't open device ${fifo}: 'file' driver requires '${fifo}' to be a regular file\n`,
+        status: 1,
+      })
+      expect(Date.now() - t0).toBeLessThan(5000)
+    })
+
+    it('a character device is refused in words (qemu-io opens it as a host_device)', async () => {
+      for (const dev of ['/dev/null', '/dev/zero']) {
+        const r = await rawio(['-r', ...cmds(['read 0 512']), dev])
+        expect(r).toEqual({
+          stdout: '',
+          stderr: `rawio: can't open device ${dev}: '${dev}' is a character device; rawio opens regular files and block devices only\n`,
+          status: 1,
+        })
+      }
+      // -f file: qemu-io's own text, as qemu-io says it.
+      const q = qemu(['-f', 'file', ...cmds(['read 0 512']), '/dev/null'], scratch.dir)
+      const r = await rawio(['-f', 'file', ...cmds(['read 0 512']), '/dev/null'])
+      expect(norm(r)).toEqual(norm(q))
+    })
+  },
+)
