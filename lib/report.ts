@@ -4,6 +4,21 @@
 import { writeSync } from 'node:fs'
 import { formatReport, hexdump, type IoStats, tdiv } from './units'
 
+/** The name at the head of rawio's own diagnostics, where qemu-io's error_report says `qemu-io:`. */
+export const PROGRAM = 'rawio'
+
+/**
+ * The one prefix policy: every diagnostic rawio prints of its own (not qemu-io's command texts such
+ * as `read failed: ...`) is `rawio: [context: ]text`, with the program named exactly once and the
+ * context (`bench`) once, whatever prefix the text already carried from a lower layer.
+ */
+export function diagnostic(text: string, context?: string): string {
+  let body = text
+  if (body.startsWith(`${PROGRAM}: `)) body = body.slice(PROGRAM.length + 2)
+  if (context && body.startsWith(`${context}: `)) body = body.slice(context.length + 2)
+  return `${PROGRAM}: ${context ? `${context}: ` : ''}${body}`
+}
+
 export interface Sink {
   out(text: string): void
   err(text: string): void

@@ -1,13 +1,15 @@
 // `rawio bench [options] TARGET`: parse, run with a live progress line and SIGINT handling,
 // report in the chosen format; the exit status is the result. `rawio bench` (lib/cli/main.ts)
 // dispatches here; `node dist/lib/bench/cli.js [options] TARGET` runs it directly too.
-import { processSink } from '../report'
+import { diagnostic, processSink } from '../report'
 import { isJobFile, runJobFiles } from './jobfile-cli'
 import { benchUsage, type JobOptions, type OutputOptions, parseBenchArgs } from './options'
 import { ProgressLine, type ProgressStream } from './progress'
 import { emitReports, snapshotDisks } from './report-set'
 import { type BenchResult, verifyFailed } from './result'
 import { type BenchFailure, type BenchRun, rawioVersion, startBench, withSigint } from './run'
+
+const messageOf = (e: unknown) => (e instanceof Error ? e.message : String(e))
 
 export interface BenchIo {
   out(text: string): void
@@ -43,9 +45,11 @@ export async function executeBench(
   io: BenchIo,
   opts: ExecuteOptions = {},
 ): Promise<number> {
+  // One prefix policy (lib/report's diagnostic): `rawio: bench: message`, on stderr and in the record.
   const fail = (message: string, result?: BenchResult): number => {
-    io.err(`${message}\n`)
-    io.record?.({ ok: false, error: message, ...(result ? { result } : {}) })
+    const line = diagnostic(message, 'bench')
+    io.err(`${line}\n`)
+    io.record?.({ ok: false, error: line, ...(result ? { result } : {}) })
     return 1
   }
   let run: BenchRun
@@ -54,11 +58,11 @@ export async function executeBench(
   try {
     run = await startBench(path, job, { progressIntervalMs: 500, shared: opts.shared })
   } catch (e) {
-    return fail(`bench: ${(e as Error).message}`)
+    return fail(messageOf(e))
   }
   // The human report carries the notes; a machine format keeps stdout to itself.
   if (!output.formats.includes('normal') || output.output)
-    for (const w of run.job.warnings) io.err(`bench: note: ${w}\n`)
+    for (const w of run.job.warnings) io.err(`${diagnostic(`note: ${w}`, 'bench')}\n`)
   const line = new ProgressLine(io.progress ?? process.stderr, output.quiet)
   run.on('progress', (p) => line.update(p))
   const given: Array<[string, string]> = [...(opts.given ?? [])]
@@ -87,7 +91,7 @@ export async function executeBench(
     if (verifyFailed(value)) {
       const f = value.verify?.firstBad
       return fail(
-        `bench: verify failed: ${value.verify?.bad} bad block(s), the first at offset ${f?.offset} (${f?.kind})`,
+        `verify failed: ${value.verify?.bad} bad block(s), the first at offset ${f?.offset} (${f?.kind})`,
         value,
       )
     }
@@ -97,7 +101,7 @@ export async function executeBench(
     line.clear()
     const partial = (e as BenchFailure).partial
     if (partial && !io.record) emit(partial, Math.abs((e as BenchFailure).errno ?? 0))
-    return fail(`bench: ${(e as Error).message}`, partial)
+    return fail(messageOf(e), partial)
   }
 }
 
@@ -110,7 +114,7 @@ export async function runBenchCli(
   try {
     parsed = parseBenchArgs(args)
   } catch (e) {
-    io.err(`rawio bench: ${(e as Error).message}\n`)
+    io.err(`${diagnostic(messageOf(e), 'bench')}\n`)
     return 1
   }
   if (parsed.help) {
@@ -118,7 +122,7 @@ export async function runBenchCli(
     return 0
   }
   if (!parsed.target) {
-    io.err(`rawio bench: missing TARGET\n${benchUsage()}\n`)
+    io.err(`${diagnostic('missing TARGET', 'bench')}\n${benchUsage()}\n`)
     return 1
   }
   return executeBench(parsed.target, parsed.job, parsed.output, io, { given: parsed.given })
@@ -130,7 +134,7 @@ if (require.main === module) {
       process.exitCode = status
     },
     (e: unknown) => {
-      process.stderr.write(`rawio bench: ${(e as Error).stack ?? e}\n`)
+      process.stderr.write(`${diagnostic(String((e as Error).stack ?? e), 'bench')}\n`)
       process.exitCode = 1
     },
   )

@@ -1,6 +1,7 @@
 // The in-shell `bench [options] [TARGET]` command (also in -c scripts): benchmarks the open
 // target's path unless TARGET is given, inheriting its cache mode (O_DIRECT) and read-only state.
 
+import { diagnostic } from '../report'
 import { type BenchOutcome, executeBench } from './cli'
 import { benchUsage, parseBenchArgs } from './options'
 
@@ -34,15 +35,16 @@ export async function runBenchCommand(
   const json = reporter.mode === 'json' && reporter.result !== undefined
   const record = (outcome: BenchOutcome) => reporter.result?.({ command: 'bench', ...outcome })
   const fail = (message: string): number => {
-    reporter.error(message)
-    if (json) record({ ok: false, error: message })
+    const line = diagnostic(message, 'bench')
+    reporter.error(line)
+    if (json) record({ ok: false, error: line })
     return 1
   }
   let parsed: ReturnType<typeof parseBenchArgs>
   try {
     parsed = parseBenchArgs(args)
   } catch (e) {
-    return fail(`bench: ${(e as Error).message}`)
+    return fail((e as Error).message)
   }
   if (parsed.help) {
     reporter.info(benchUsage())
@@ -50,12 +52,10 @@ export async function runBenchCommand(
     return 0
   }
   const path = parsed.target ?? session.path
-  if (!path) return fail('bench: no file open (open one first, or give TARGET)')
+  if (!path) return fail('no file open (open one first, or give TARGET)')
   const ownDevice = parsed.target === undefined || parsed.target === session.path
-  if (ownDevice && session.image?.discard === 'ignore' && /trim/.test(parsed.job.rw ?? '')) {
-    reporter.error(`bench: --rw=${parsed.job.rw} discards, and the image was opened with discard=ignore`)
-    return 1
-  }
+  if (ownDevice && session.image?.discard === 'ignore' && /trim/.test(parsed.job.rw ?? ''))
+    return fail(`--rw=${parsed.job.rw} discards, and the image was opened with discard=ignore`)
   const dev = (ownDevice ? session.device : undefined) as DeviceLike | undefined
   if (dev && typeof dev === 'object') {
     if (parsed.job.direct === undefined && typeof dev.direct === 'boolean') parsed.job.direct = dev.direct

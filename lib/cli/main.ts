@@ -3,7 +3,7 @@
 // here; the shell (readline) and bench are required lazily.
 import { Session } from '../commands/session'
 import { CommandStop, type Line, PROGRAM } from '../commands/spec'
-import { processSink, Reporter, type Sink } from '../report'
+import { diagnostic, processSink, Reporter, type Sink } from '../report'
 import { type Interrupt, installInterrupt } from '../safety/interrupt'
 import { type CliConfig, parseCli } from './options'
 import { usageText } from './usage'
@@ -53,7 +53,7 @@ export async function main(args: string[], io: MainIo = {}): Promise<number> {
         return await run(parsed.config, sink, io)
     }
   } catch (e) {
-    sink.err(`${PROGRAM}: ${e instanceof Error ? e.message : String(e)}\n`)
+    sink.err(`${diagnostic(e instanceof Error ? e.message : String(e))}\n`)
     return 1
   }
 }

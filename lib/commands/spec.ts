@@ -1,11 +1,11 @@
 // The declarative command: qemu-io's cmdinfo_t (name, altname, argmin, argmax, flags, args, oneline,
 // help) plus a typed option table, a pure parse, an execute that alone touches I/O, and a report.
-import type { Reporter } from '../report'
+import { PROGRAM, type Reporter } from '../report'
 import { cvtnum, cvtnumErrorText, NumberParseError, PatternParseError, parsePattern } from '../units'
 import type { SessionState } from './state'
 
-/** What error messages start with, where qemu-io prints `qemu-io:`. */
-export const PROGRAM = 'rawio'
+/** What error messages start with, where qemu-io prints `qemu-io:` (lib/report's prefix policy). */
+export { PROGRAM } from '../report'
 
 export type Stream = 'out' | 'err'
 export interface Line {

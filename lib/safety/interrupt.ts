@@ -4,6 +4,7 @@
 // 143 (SIGTERM). A second signal exits at once. Requests already in the kernel are never
 // abandoned by the first signal: callbacks wait for them.
 import { constants } from 'node:os'
+import { diagnostic } from '../report'
 
 export type StopCallback = (signal: NodeJS.Signals) => void | Promise<void>
 
@@ -104,7 +105,7 @@ export class Interrupt {
     const out = this.opts.stderr ?? process.stderr
     const exit = this.opts.exit ?? ((code: number) => process.exit(code))
     if (this.received) {
-      out.write(`rawio: ${signal} again; exiting now without waiting\n`)
+      out.write(`${diagnostic(`${signal} again; exiting now without waiting`)}\n`)
       exit(exitStatusFor(this.received))
       return
     }
@@ -121,7 +122,7 @@ export class Interrupt {
         try {
           await cb(signal)
         } catch (e) {
-          out.write(`rawio: while stopping: ${e instanceof Error ? e.message : String(e)}\n`)
+          out.write(`${diagnostic(e instanceof Error ? e.message : String(e), 'while stopping')}\n`)
         }
       }
     })()

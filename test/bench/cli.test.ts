@@ -47,16 +47,16 @@ describe('rawio bench', () => {
     expect(await runBenchCli(['-C', '--bs=3', '--direct=1', '--number_ios=10', file], io)).toBe(0)
     expect(io.stdout.trim().split('\n')).toHaveLength(1)
     expect(io.stdout.trim().split(',')).toHaveLength(csvFields.length)
-    expect(io.stderr).toContain('bench: note: bs 3 is not a multiple of')
+    expect(io.stderr).toContain('rawio: bench: note: bs 3 is not a multiple of')
   })
 
   it('usage mistakes and refused jobs: a line on stderr, exit 1', async () => {
     const cases: Array<[string[], string]> = [
-      [['--iodpeth=4', file], 'rawio bench: unknown option --iodpeth (did you mean --iodepth?)'],
-      [[], 'rawio bench: missing TARGET'],
-      [['--verify=md5', file], "bench: unknown verify mode 'md5'"],
-      [['--bs=3', '--direct=1', '--align=strict', file], 'bench: bs 3 is not a multiple of'],
-      [['/var/tmp/no-such-rawio-bench-target'], 'bench: ENOENT'],
+      [['--iodpeth=4', file], 'rawio: bench: unknown option --iodpeth (did you mean --iodepth?)'],
+      [[], 'rawio: bench: missing TARGET'],
+      [['--verify=md5', file], "rawio: bench: unknown verify mode 'md5'"],
+      [['--bs=3', '--direct=1', '--align=strict', file], 'rawio: bench: bs 3 is not a multiple of'],
+      [['/var/tmp/no-such-rawio-bench-target'], 'rawio: bench: ENOENT'],
     ]
     for (const [args, message] of cases) {
       const io = capture()
@@ -99,7 +99,7 @@ describe('the in-shell bench command', () => {
     const { r, sink } = reporter()
     const session = { path: file, device: { direct: false, readOnly: true } }
     expect(await runBenchCommand(session, ['--rw=randwrite'], sink)).toBe(1)
-    expect(r.error).toEqual(['bench: --readonly forbids writes, but rw=randwrite writes'])
+    expect(r.error).toEqual(['rawio: bench: --readonly forbids writes, but rw=randwrite writes'])
   })
 
   it('without an open target it says so', async () => {
