@@ -97,6 +97,9 @@ export function reportIo(res: IoOutcome, out: Reporter): void {
   if (out.mode === 'json') {
     const extra: Record<string, unknown> = { command: res.command, ok: !res.failed }
     if (res.mismatch) extra.error = res.mismatch
+    // -v: the bytes the human dump shows, as hex (two digits a byte, from `offset`).
+    if (res.dump)
+      extra.dump = Buffer.from(res.dump.buffer, res.dump.byteOffset, res.dump.byteLength).toString('hex')
     out.io(res.op, res, { extra })
     return
   }

@@ -117,6 +117,30 @@ describe('commands on stdin', () => {
     expect(JSON.parse(r.stdout)).toMatchObject({ command: 'length', bytes: 65536 })
   })
 
+  it('--json keeps the -v dump: the bytes, as hex, in the record (read, readv, aio_read)', async () => {
+    const img = tmp.image() // byte i = i & 255
+    const r = await run([
+      '--json',
+      '-c',
+      'read -v 14 4',
+      '-c',
+      'readv -v 0 2 2',
+      '-c',
+      'aio_read -v 250 8',
+      img,
+    ])
+    const records = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+    expect(records.filter((x) => x.op === 'read').map((x) => [x.command, x.dump])).toEqual([
+      ['read', '0e0f1011'],
+      ['readv', '00010203'],
+      ['aio_read', 'fafbfcfdfeff0001'],
+    ])
+    expect(r.status).toBe(0)
+  })
+
   it('splits lines longer than 1023 characters as fgets does', async () => {
     const img = tmp.image()
     const r = await run([img], `${' '.repeat(1020)}help\n`)
