@@ -4,6 +4,7 @@
 // stonewall separates job files. Every job is checked against its target before any I/O.
 import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs'
 import { cpus, totalmem } from 'node:os'
+import { diagnostic } from '../report'
 import type { BenchIo } from './cli'
 import { type FioJob, jobsFromSections } from './fio-jobs'
 import { ImageLocks } from './image-lock'
@@ -109,7 +110,7 @@ export async function runJobFiles(args: readonly string[], io: BenchIo): Promise
     jobs = jobsOfCommandLine(split, defaultContext())
     if (jobs.length === 0) throw new Error('no jobs defined in the job file(s)')
   } catch (e) {
-    io.err(`rawio bench: ${(e as Error).message}\n`)
+    io.err(`${diagnostic((e as Error).message, 'bench')}\n`)
     return 1
   }
   // A [global] option warns once, not once per job.
@@ -117,7 +118,7 @@ export async function runJobFiles(args: readonly string[], io: BenchIo): Promise
   for (const j of jobs)
     for (const w of j.warnings) {
       const key = w.replace(/ \[[^\]]*\]/, '')
-      if (!warned.has(key)) io.err(`bench: warning: ${w}\n`)
+      if (!warned.has(key)) io.err(`${diagnostic(`warning: ${w}`, 'bench')}\n`)
       warned.add(key)
     }
   let set: JobSet
@@ -127,7 +128,7 @@ export async function runJobFiles(args: readonly string[], io: BenchIo): Promise
     set = new JobSet(jobs, await prepareJobs(jobs, locks))
   } catch (e) {
     locks.releaseAll()
-    io.err(`bench: ${(e as Error).message}\n`)
+    io.err(`${diagnostic((e as Error).message, 'bench')}\n`)
     return 1
   }
   const line = new ProgressLine(io.progress ?? process.stderr, output.quiet)
@@ -174,19 +175,21 @@ function status(outcomes: JobOutcome[], io: BenchIo, interrupted: boolean): numb
   let status = 0
   for (const o of outcomes) {
     if (o.error) {
-      io.err(`bench: ${o.job.name}: ${o.error.message}\n`)
+      io.err(`${diagnostic(`${o.job.name}: ${o.error.message}`, 'bench')}\n`)
       status = 1
     } else if (o.result && verifyFailed(o.result)) {
       const f = o.result.verify?.firstBad
       io.err(
-        `bench: ${o.job.name}: verify failed: ${o.result.verify?.bad} bad block(s), the first at offset ${f?.offset} (${f?.kind})\n`,
+        `${diagnostic(`${o.job.name}: verify failed: ${o.result.verify?.bad} bad block(s), the first at offset ${f?.offset} (${f?.kind})`, 'bench')}\n`,
       )
       status = 1
     }
   }
   const skipped = outcomes.filter((o) => o.skipped)
   if (skipped.length && !interrupted && status)
-    io.err(`bench: not run after the failure: ${skipped.map((o) => o.job.name).join(', ')}\n`)
+    io.err(
+      `${diagnostic(`not run after the failure: ${skipped.map((o) => o.job.name).join(', ')}`, 'bench')}\n`,
+    )
   if (interrupted) return 130
   return status
 }

@@ -54,8 +54,10 @@ describe('--json and bench', () => {
     const img = tmp.image(1 << 20)
     const r = await run(['--json', '-c', 'bench --bogus', img])
     expect(r.status).toBe(1)
-    expect(r.records).toEqual([{ command: 'bench', ok: false, error: 'bench: unknown option --bogus' }])
-    expect(r.stderr).toBe('bench: unknown option --bogus\n')
+    expect(r.records).toEqual([
+      { command: 'bench', ok: false, error: 'rawio: bench: unknown option --bogus' },
+    ])
+    expect(r.stderr).toBe('rawio: bench: unknown option --bogus\n')
   })
 
   it('a verify failure is a failure record that keeps the results', async () => {
@@ -64,7 +66,7 @@ describe('--json and bench', () => {
     expect(r.status).toBe(1)
     expect(r.records).toHaveLength(1)
     expect(r.records[0]).toMatchObject({ command: 'bench', ok: false })
-    expect(r.records[0].error).toMatch(/^bench: verify failed: 4 bad block/)
+    expect(r.records[0].error).toMatch(/^rawio: bench: verify failed: 4 bad block/)
     expect((r.records[0].result as Result).verify?.bad).toBe(4)
   })
 
