@@ -51,7 +51,7 @@ const bench = (args: string[]) =>
 const shell = (args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' })
 
 const refusal = (img: string, what: string) =>
-  `bench: can't open device ${img}: Failed to get "${what}" lock\nIs another process using the image [${img}]?\n`
+  `rawio: bench: can't open device ${img}: Failed to get "${what}" lock\nIs another process using the image [${img}]?\n`
 
 describe('bench and image locks', () => {
   it('a write job is refused while another rawio holds the image, and writes nothing', async () => {
