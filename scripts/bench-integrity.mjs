@@ -27,7 +27,15 @@ function timed(cmd, args) {
   return bytes / (Number(process.hrtime.bigint() - t0) / 1e9)
 }
 const rawio = (root, command) => () =>
-  timed('node', [join(root, 'bin/rawio.js'), '-t', 'none', '--force', '-c', `${command} -q -b 4k 0 ${sizeMiB}M`, dev])
+  timed('node', [
+    join(root, 'bin/rawio.js'),
+    '-t',
+    'none',
+    '--force',
+    '-c',
+    `${command} -q -b 4k 0 ${sizeMiB}M`,
+    dev,
+  ])
 
 const runs = {
   dd: () => timed('dd', [`if=${dev}`, 'of=/dev/null', 'iflag=direct', 'bs=1M', 'status=none']),
@@ -45,7 +53,9 @@ try {
     const order = Object.keys(runs)
     if (r % 2) order.reverse()
     // A check reads what the stamp before it in this round wrote: keep stamp before check.
-    const sorted = order.filter((k) => !k.startsWith('check')).concat(order.filter((k) => k.startsWith('check')))
+    const sorted = order
+      .filter((k) => !k.startsWith('check'))
+      .concat(order.filter((k) => k.startsWith('check')))
     for (const k of sorted) rates[k].push(runs[k]())
   }
 } finally {
@@ -54,7 +64,9 @@ try {
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 const gib = (v) => `${(v / 2 ** 30).toFixed(2)} GiB/s`
-console.log(`loop over /dev/shm, ${sizeMiB} MiB, 4 KiB stamp blocks, ${rounds} rounds, ${execFileSync('nproc').toString().trim()} CPUs`)
+console.log(
+  `loop over /dev/shm, ${sizeMiB} MiB, 4 KiB stamp blocks, ${rounds} rounds, ${execFileSync('nproc').toString().trim()} CPUs`,
+)
 for (const [k, xs] of Object.entries(rates)) {
   const line = `${k.padEnd(16)} median ${gib(median(xs))}`
   if (k === 'dd') {
