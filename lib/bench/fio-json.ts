@@ -278,6 +278,7 @@ export function fioEntries(r: BenchResult, o: FioEntryOptions): FioJobInput[] {
     iodepth: r.job.iodepth,
     groupBps,
   }
-  if (o.groupReporting || r.jobs.length === 0) return [{ ...base, view: r, steadystate: o.steadystate }]
-  return r.jobs.map((j) => ({ ...base, view: j, steadystate: o.steadystate }))
+  if (o.groupReporting || r.jobs.length === 0)
+    return [{ ...base, view: r, steadystate: o.steadystate ?? r.steadyState }]
+  return r.jobs.map((j) => ({ ...base, view: j, steadystate: o.steadystate ?? r.steadyState }))
 }

@@ -59,6 +59,10 @@ export async function prepareJobs(jobs: readonly FioJob[], locks?: ImageLocks): 
       throw new UsageError(
         `${where(job.source, job.name)} no filename= for this job (rawio does not create fio's JOB.N.0 files)`,
       )
+    if (job.options.precondition)
+      throw new UsageError(
+        `${where(job.source, job.name)} precondition is not run for job files: give it on the command line (rawio bench --precondition --filename=...)`,
+      )
     try {
       out.push(await prepareBench(path, job.options, { locks }))
     } catch (e) {

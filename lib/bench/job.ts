@@ -7,6 +7,8 @@ import type { NativeGeometry } from '../native'
 import type { BenchEngine, NativeBenchJob, RwMode } from './binding'
 import { type SizeSpec, shortSize } from './fio-units'
 import type { JobOptions } from './options'
+import type { PreconditionSummary } from './precondition'
+import type { SteadyStateSpec } from './steady-state'
 
 export interface TargetInfo {
   path: string
@@ -26,6 +28,10 @@ export interface ResolvedJob {
   /** fio-style one-line description, e.g. `rw=randread bs=4k iodepth=32 ...`. */
   label: string
   name: string
+  /** Steady-state rule (ss=, lib/bench/steady-state.ts): the job stops when it is attained. */
+  steadyState?: SteadyStateSpec
+  /** What --precondition wrote before the job (set when it ran). */
+  precondition?: PreconditionSummary
 }
 
 const DEFAULT_SEED = 0x89

@@ -70,6 +70,8 @@ export interface OptionDef<T> {
   alias?: readonly string[]
   /** Text -> value; absent for flags, which take no argument (or =0/=1). */
   parse?: (text: string) => T
+  /** The value when given bare (`--precondition`): the value is then optional, never the next argument. */
+  bare?: T
 }
 
 type Table = { [K in keyof JobOptions]-?: OptionDef<NonNullable<JobOptions[K]>> }
@@ -268,7 +270,8 @@ export function optionKey(name: string): keyof JobOptions | undefined {
 
 /** Whether the option takes a value (false: a flag, given bare or as 0/1). */
 export function optionTakesValue(key: keyof JobOptions): boolean {
-  return jobOptionTable[key].parse !== undefined
+  const def = jobOptionTable[key] as OptionDef<unknown>
+  return def.parse !== undefined && def.bare === undefined
 }
 
 function unknown(name: string): UsageError {
@@ -289,8 +292,10 @@ export function setOption(job: JobOptions, name: string, text: string | undefine
     if (b === undefined) throw new UsageError(`--${name} takes 0 or 1, not '${text}'`)
     value = b
   } else {
-    if (text === undefined) throw new UsageError(`--${name} needs a value (--${name}=${def.arg ?? 'VALUE'})`)
-    value = def.parse(text)
+    if (text === undefined && def.bare !== undefined) value = def.bare
+    else if (text === undefined)
+      throw new UsageError(`--${name} needs a value (--${name}=${def.arg ?? 'VALUE'})`)
+    else value = def.parse(text)
   }
   ;(job as Record<string, unknown>)[key] = value
 }
@@ -298,7 +303,7 @@ export function setOption(job: JobOptions, name: string, text: string | undefine
 /** Whether an option takes a value (so `--name value` may use the next argument). */
 function takesValue(name: string): boolean {
   const key = lookup.get(name.replace(/-/g, '_'))
-  return key !== undefined && jobOptionTable[key].parse !== undefined
+  return key !== undefined && optionTakesValue(key)
 }
 
 /** argv (after `bench`) -> options, output settings and the TARGET operand. Throws UsageError. */

@@ -71,6 +71,32 @@ function verifyLine(v: VerifySummary, indent: string): string {
   return parts.join('')
 }
 
+function preconditionLine(p: NonNullable<BenchResult['precondition']>): string {
+  return `  precondition: ${p.passes} sequential write pass(es), bs=${bytesIec(p.bs)}: ${bytesIec(p.bytes)} in ${duration(p.elapsedNs)}`
+}
+
+function steadyStateLines(ss: Record<string, unknown>): string[] {
+  const pts = ss.pts as
+    | {
+        rounds: number
+        window: { first: number; last: number } | null
+        data_excursion: number
+        data_excursion_limit: number
+        slope_excursion: number
+        slope_excursion_limit: number
+        window_mean: number
+      }
+    | undefined
+  const verdict = ss.attained ? 'attained' : 'not attained'
+  if (!pts)
+    return [`  steady state (${ss.ss}, ${ss.duration}s window): ${verdict}, criterion ${ss.criterion}`]
+  const w = pts.window ? `rounds ${pts.window.first}-${pts.window.last}` : 'no full window'
+  return [
+    `  steady state (SNIA PTS, ${ss.ss}): ${verdict} after ${pts.rounds} round(s), window ${w}, mean ${count(pts.window_mean)}`,
+    `    data excursion ${count(pts.data_excursion)} (limit ${count(pts.data_excursion_limit)}), slope excursion ${count(pts.slope_excursion)} (limit ${count(pts.slope_excursion_limit)})`,
+  ]
+}
+
 export class HumanReport implements BenchReporter {
   format(r: BenchResult): string {
     const g = r.target.geometry
@@ -88,6 +114,8 @@ export class HumanReport implements BenchReporter {
         ...percentileTable(r.sync, '    '),
       )
     if (r.verify) lines.push(verifyLine(r.verify, '  '))
+    if (r.precondition) lines.push(preconditionLine(r.precondition))
+    if (r.steadyState) lines.push(...steadyStateLines(r.steadyState))
     for (const j of r.jobs) {
       const parts = directions
         .filter((d) => j[d].ios > 0)

@@ -11,6 +11,7 @@ import type {
   NativeVerifyResult,
 } from './binding'
 import type { ResolvedJob } from './job'
+import type { PreconditionSummary } from './precondition'
 import {
   type Buckets,
   type DirSummary,
@@ -111,6 +112,10 @@ export interface BenchResult {
   timeSeries: TimeSeries
   /** verify=stamp only: what was checked, and what was bad (a bad block fails the run). */
   verify?: VerifySummary
+  /** ss= only: fio's steadystate object (plus `pts` under the PTS rule): lib/bench/steady-state.ts. */
+  steadyState?: Record<string, unknown>
+  /** --precondition only: what was written before the job. */
+  precondition?: PreconditionSummary
 }
 
 function cpuOf(jobs: readonly NativeJobResult[], elapsedNs: number): CpuSummary {

@@ -12,9 +12,11 @@ import { benchBinding, type NativeBenchHandle, type NativeBenchResult } from './
 import { ImageLocks } from './image-lock'
 import { type ResolvedJob, resolveJob, type TargetInfo } from './job'
 import type { JobOptions } from './options'
+import { runPrecondition } from './precondition'
 import { type BenchProgress, ProgressTracker } from './progress'
-import { reportOptionWarnings } from './report-options'
+import { reportOptionWarnings, steadyStateSpec } from './report-options'
 import { type BenchResult, buildResult } from './result'
+import { SteadyStateWatch } from './steady-state-watch'
 
 let version: string | undefined
 export function rawioVersion(): string {
@@ -57,6 +59,7 @@ export class BenchRun extends EventEmitter<{ progress: [BenchProgress] }> {
   private readonly handle: NativeBenchHandle
   private readonly tracker: ProgressTracker
   private timer: NodeJS.Timeout | undefined
+  private readonly watch: SteadyStateWatch | undefined
 
   constructor(job: ResolvedJob, target: TargetInfo, opts: BenchRunOptions = {}) {
     super()
@@ -71,6 +74,7 @@ export class BenchRun extends EventEmitter<{ progress: [BenchProgress] }> {
       totalBytes: sizeBound ? (n.ioSize || n.size) * n.numjobs : 0,
     })
     this.handle = benchBinding().bench.start(n)
+    if (job.steadyState) this.watch = new SteadyStateWatch(job.steadyState, this.handle)
     this.timer = setInterval(() => {
       if (this.listenerCount('progress') > 0)
         this.emit('progress', this.tracker.sample(this.handle.progress()))
@@ -100,7 +104,7 @@ export class BenchRun extends EventEmitter<{ progress: [BenchProgress] }> {
   }
 
   private build(r: NativeBenchResult): BenchResult {
-    return buildResult(
+    const result = buildResult(
       r,
       this.job,
       this.target.geometry,
@@ -108,6 +112,9 @@ export class BenchRun extends EventEmitter<{ progress: [BenchProgress] }> {
       benchBinding().bench.histogram,
       hostname(),
     )
+    if (this.watch) result.steadyState = this.watch.report()
+    if (this.job.precondition) result.precondition = this.job.precondition
+    return result
   }
 
   private finish(r: NativeBenchResult): BenchResult {
@@ -116,6 +123,7 @@ export class BenchRun extends EventEmitter<{ progress: [BenchProgress] }> {
   }
 
   private stopTimer(): void {
+    this.watch?.stop()
     if (this.timer) clearInterval(this.timer)
     this.timer = undefined
   }
@@ -148,6 +156,8 @@ export async function prepareBench(
     : probeTarget(path, writable)
   const job = resolveJob(options, target, binding().engines())
   job.warnings.push(...reportOptionWarnings(options))
+  const ss = steadyStateSpec(options)
+  if (ss) job.steadyState = ss
   if (opts.shared) job.native.exclusive = false
   const late = Date.now() - (job.native.startAtUs ?? 0) / 1000
   if (job.native.startAtUs && late > 0)
@@ -169,6 +179,8 @@ export async function startBench(
   const locks = opts.locks ?? new ImageLocks()
   try {
     const { job, target } = await prepareBench(path, options, { ...opts, locks })
+    if (options.precondition)
+      job.precondition = await runPrecondition(path, job, options, options.precondition, { ...opts, locks })
     const run = new BenchRun(job, target, opts)
     if (!opts.locks) run.result.then(release, release)
     return run
