@@ -147,8 +147,12 @@ export class Browser {
     try {
       await Promise.race([this.send('Browser.close'), new Promise((r) => setTimeout(r, 3000))])
     } finally {
-      this.proc.kill('SIGKILL')
-      rmSync(this.profile, { recursive: true, force: true })
+      // Wait for the browser to be gone before removing its profile: a process still writing
+      // there makes the removal fail (ENOTEMPTY).
+      const exited = new Promise((r) => this.proc.once('exit', r))
+      if (this.proc.exitCode === null && this.proc.signalCode === null) this.proc.kill('SIGKILL')
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))])
+      rmSync(this.profile, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 })
     }
   }
 }
