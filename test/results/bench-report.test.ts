@@ -44,6 +44,6 @@ describe('bench --report', () => {
   it('--report without a file name is one line and status 1', () => {
     const r = spawnSync('node', [cli, 'bench', '--report'], { encoding: 'utf8' })
     expect(r.status).toBe(1)
-    expect(r.stderr).toBe('rawio bench: --report needs a file name (--report=FILE)\n')
+    expect(r.stderr).toBe('rawio: bench: --report needs a file name (--report=FILE)\n')
   })
 })
