@@ -67,6 +67,8 @@ export interface NativeDirResult {
 export interface NativeSeriesDir {
   ios: number[]
   bytes: number[]
+  /** Sum of the latencies (ns) of the requests completed in each interval. */
+  latNs?: number[]
 }
 
 export type StampKind = 'misdirected' | 'stale' | 'torn' | 'zeroed' | 'foreign'

@@ -136,6 +136,8 @@ export interface SeriesDir {
   /** Requests completed in each interval (IOPS at a 1 s interval). */
   iops: number[]
   bytes: number[]
+  /** Mean latency (ns, submit to completion) of the requests completed in each interval; 0 when none. */
+  latMeanNs: number[]
 }
 
 export interface TimeSeries {
@@ -153,10 +155,11 @@ export function mergeSeries(jobs: readonly NativeJobResult[]): TimeSeries {
   const out: TimeSeries = {
     intervalNs: 1e9,
     lastIntervalNs: elapsedNs % 1e9 || (elapsedNs > 0 ? 1e9 : 0),
-    read: { iops: [], bytes: [] },
-    write: { iops: [], bytes: [] },
-    trim: { iops: [], bytes: [] },
+    read: { iops: [], bytes: [], latMeanNs: [] },
+    write: { iops: [], bytes: [], latMeanNs: [] },
+    trim: { iops: [], bytes: [], latMeanNs: [] },
   }
+  const latSum: Record<Direction, number[]> = { read: [], write: [], trim: [] }
   for (const job of jobs) {
     for (const d of directions) {
       const src = job.series[d]
@@ -164,6 +167,7 @@ export function mergeSeries(jobs: readonly NativeJobResult[]): TimeSeries {
       src.ios.forEach((n, i) => {
         dst.iops[i] = (dst.iops[i] ?? 0) + n
         dst.bytes[i] = (dst.bytes[i] ?? 0) + src.bytes[i]
+        latSum[d][i] = (latSum[d][i] ?? 0) + (src.latNs?.[i] ?? 0)
       })
     }
   }
@@ -172,6 +176,7 @@ export function mergeSeries(jobs: readonly NativeJobResult[]): TimeSeries {
     for (let i = 0; i < len; i++) {
       out[d].iops[i] ??= 0
       out[d].bytes[i] ??= 0
+      out[d].latMeanNs[i] = out[d].iops[i] > 0 ? (latSum[d][i] ?? 0) / out[d].iops[i] : 0
     }
   }
   return out

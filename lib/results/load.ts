@@ -94,7 +94,8 @@ function rawioSeries(ts: unknown): SeriesView | undefined {
         .map((n, i) => num(n) / ((i === list.length - 1 ? lastNs : intervalNs) / 1e9))
     series.iops[d] = rate(s.iops)
     series.bwBytes[d] = rate(Array.isArray(s.bytes) ? s.bytes : [])
-    if (Array.isArray(s.latMeanNs)) (series.latMeanNs ??= {})[d] = s.latMeanNs.map(num)
+    if (Array.isArray(s.latMeanNs))
+      (series.latMeanNs ??= {})[d] = s.latMeanNs.slice(0, series.iops[d]?.length ?? 0).map(num)
   }
   return series
 }

@@ -331,6 +331,7 @@ void JobRunner::Complete(IoSlot* s, uint64_t now) {
   if (sec >= stats_.series.size()) stats_.series.resize(sec + 1);
   ++stats_.series[sec].ios[static_cast<int>(dir)];
   stats_.series[sec].bytes[static_cast<int>(dir)] += s->length;
+  stats_.series[sec].lat_ns[static_cast<int>(dir)] += now - s->t_submit;
 }
 
 void JobRunner::Publish() {

@@ -27,6 +27,7 @@ struct DirStats {
 struct IntervalSample {
   uint64_t ios[kDataDirCount] = {0, 0, 0};
   uint64_t bytes[kDataDirCount] = {0, 0, 0};
+  uint64_t lat_ns[kDataDirCount] = {0, 0, 0};  // sum of the latencies completed in the interval
 };
 
 // fio's iodepth_level / iodepth_submit / iodepth_complete counters (io_u.c's

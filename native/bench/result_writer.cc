@@ -46,13 +46,16 @@ Napi::Object SeriesToJs(Napi::Env env, const std::vector<IntervalSample>& series
   for (int d = 0; d < kDataDirCount; ++d) {
     Napi::Array ios = Napi::Array::New(env, series.size());
     Napi::Array bytes = Napi::Array::New(env, series.size());
+    Napi::Array lat = Napi::Array::New(env, series.size());
     for (uint32_t i = 0; i < series.size(); ++i) {
       ios.Set(i, Num(env, series[i].ios[d]));
       bytes.Set(i, Num(env, series[i].bytes[d]));
+      lat.Set(i, Num(env, series[i].lat_ns[d]));
     }
     Napi::Object dir = Napi::Object::New(env);
     dir.Set("ios", ios);
     dir.Set("bytes", bytes);
+    dir.Set("latNs", lat);
     o.Set(kDirNames[d], dir);
   }
   return o;
