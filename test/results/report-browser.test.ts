@@ -77,6 +77,9 @@ describe.skipIf(skip)('rawio report in headless Chromium', () => {
         const iops = run.jobs[0].series?.iops[dir]
         if (iops) expect(charts[`${id}-iops`][run.label]).toBe(iops.length)
         else expect(charts[`${id}-iops`]?.[run.label]).toBeUndefined()
+        const lat = run.jobs[0].series?.latMeanNs?.[dir]
+        if (lat) expect(charts[`${id}-lat`][run.label]).toBe(lat.length)
+        else expect(charts[`${id}-lat`]?.[run.label]).toBeUndefined()
         checked++
       }
     }
@@ -104,7 +107,7 @@ describe.skipIf(skip)('rawio report in headless Chromium', () => {
     expect(s.h3).toEqual(['read', 'write', 'Run details'])
     expect(s.untitled).toBe(0)
     expect(s.tables).toBe(s.figures)
-    expect(s.figures).toBe(8) // per direction: IOPS, bandwidth over time (rawio), histogram, percentiles
+    expect(s.figures).toBe(10) // per direction: IOPS, bandwidth and mean latency over time (rawio), histogram, percentiles
   })
 
   it('a bad input is one line and status 1', () => {
