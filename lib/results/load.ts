@@ -128,7 +128,9 @@ function fromRawio(doc: Json, label: string): RunView {
   }
   if (isObj(target.geometry)) job.geometry = target.geometry as JobView['geometry']
   if (isObj(doc.verify)) job.verify = doc.verify
-  if (isObj(doc.steadystate)) job.steadystate = doc.steadystate
+  // rawio's JSON names it steadyState; fio's job object steadystate.
+  const ss = doc.steadyState ?? doc.steadystate
+  if (isObj(ss)) job.steadystate = ss
   return top(doc, { label, tool: `rawio ${String(doc.rawioVersion ?? '')}`.trim(), jobs: [job] })
 }
 

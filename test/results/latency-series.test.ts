@@ -29,3 +29,19 @@ describe('mean latency per second', () => {
     expect(html).toContain('Mean latency over time (read)')
   })
 })
+
+describe("rawio's JSON with a steady-state result", () => {
+  it("reaches the report's steady-state table", () => {
+    const view = toRunView(
+      {
+        schema: 'rawio-bench/1',
+        name: 'ss',
+        read: { ios: 10, bytes: 40960, iops: 10, bytesPerSec: 40960, lat: {} },
+        steadyState: { attained: 1, pts: { window: [3, 4, 5, 6, 7] } },
+      },
+      'ss.json',
+    )
+    expect(view.jobs[0].steadystate).toEqual({ attained: 1, pts: { window: [3, 4, 5, 6, 7] } })
+    expect(reportHtml([view])).toContain('<caption>Steady state</caption>')
+  })
+})
