@@ -61,7 +61,7 @@ export async function main(args: string[], io: MainIo = {}): Promise<number> {
 async function run(cfg: CliConfig, sink: Sink, io: MainIo): Promise<number> {
   const stdin = io.stdin ?? process.stdin
   const interactive = cfg.commands.length === 0 && !!stdin.isTTY && !cfg.json
-  const shell = interactive ? await import('./repl') : null
+  const shell = interactive ? await import('./repl.js') : null
   const outSink = shell ? shell.promptAwareSink(sink) : sink
   const session = new Session({
     reporter: new Reporter(outSink, cfg.json ? 'json' : 'human'),
@@ -103,7 +103,7 @@ async function run(cfg: CliConfig, sink: Sink, io: MainIo): Promise<number> {
     } else if (shell) {
       failed = await shell.runShell(session, stdin, sink, stop)
     } else {
-      const { runLines } = await import('./lines')
+      const { runLines } = await import('./lines.js')
       failed = await runLines(session, stdin, sink, !cfg.json, stop)
     }
   } finally {
@@ -160,7 +160,7 @@ function packageRoot(): string {
 }
 
 async function runBenchCli(args: string[], sink: Sink): Promise<number> {
-  const where = '../bench/cli'
+  const where = '../bench/cli.js'
   let mod: { runBenchCli?: (a: string[], io: Sink) => Promise<number> }
   try {
     mod = await import(where)

@@ -24,7 +24,7 @@ async function debugCommand(
   const dev = deviceOf(session)
   let bd: typeof import('../blkdebug') | null
   try {
-    bd = await import('../blkdebug')
+    bd = await import('../blkdebug/index.js')
   } catch {
     bd = null // a build without fault injection: no image can have the layer
   }

@@ -244,7 +244,7 @@ export class Session implements SessionState {
     this.writeGranted = !opts.readOnly
     if (path.startsWith('blkdebug:')) {
       // Requests suspended at a breakpoint (or resumed) outside a command print as qemu-io's do.
-      const { blkdebugOf } = await import('../blkdebug')
+      const { blkdebugOf } = await import('../blkdebug/index.js')
       this.layer = blkdebugOf(this.device) ?? null
       this.layer?.onMessage((text) => this.out.info(text))
     }
@@ -281,7 +281,7 @@ export class Session implements SessionState {
   }
 
   async guardWrite(): Promise<void> {
-    if (this.device) await (await import('../safety/interlock')).guardDevice(this.device, this.interlock)
+    if (this.device) await (await import('../safety/interlock.js')).guardDevice(this.device, this.interlock)
   }
 
   trackAio(job: AioJob): void {
@@ -352,7 +352,7 @@ export class Session implements SessionState {
   }
 
   async bench(args: string[]): Promise<number> {
-    const where = '../bench/command'
+    const where = '../bench/command.js'
     let mod: { runBenchCommand?: (s: Session, a: string[], r: Reporter) => Promise<number> }
     try {
       mod = await import(where)

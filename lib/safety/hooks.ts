@@ -5,7 +5,7 @@ import type { InterlockError, InterlockOptions } from './interlock'
 
 /** interlockHooks(), with lib/safety/interlock loaded at the first write, not at start-up. */
 export function lazyInterlockHooks(opts: InterlockOptions = {}): DeviceHooks {
-  return { beforeFirstWrite: async (dev: Device) => (await import('./interlock')).guardDevice(dev, opts) }
+  return { beforeFirstWrite: async (dev: Device) => (await import('./interlock.js')).guardDevice(dev, opts) }
 }
 
 /** isInterlockError() without loading the interlock: its errors carry this code. */

@@ -18,7 +18,7 @@ import { dirOf, jobOf, spread } from './fixtures'
 
 describe('histogram layout (mirrors native/bench/histogram.h)', () => {
   it('matches the native constants', async () => {
-    const { benchBinding } = await import('../../lib/bench/binding')
+    const { benchBinding } = await import('../../lib/bench/binding.js')
     expect(benchBinding().bench.histogram).toEqual(defaultLayout)
   })
 

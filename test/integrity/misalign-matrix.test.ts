@@ -137,7 +137,7 @@ for (const spec of usableTargets('the misalignment matrix')) {
 
 describe('auto mode at the unaligned end of a file', () => {
   it('reads and writes the last bytes and keeps the size', async () => {
-    const { tmpFile } = await import('../helpers/loop')
+    const { tmpFile } = await import('../helpers/loop.js')
     const { statSync } = await import('node:fs')
     const n = (64 << 10) + 100
     const content = randomBytes(n, rng(5))
