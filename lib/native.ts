@@ -1,6 +1,6 @@
 // Loads the addon (node-gyp-build: a prebuild or build/Release), types its surface,
 // and says how to fix a failed load.
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import type { NativeBench } from './bench/binding'
 import type { BuildReport } from './capabilities'
@@ -126,11 +126,17 @@ export interface NativeStamp {
   kinds: readonly string[]
 }
 
-/** The package root: lib/ under vitest, dist/lib/ once compiled. */
+function isRawioRoot(dir: string): boolean {
+  try {
+    return JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).name === 'rawio'
+  } catch {
+    return false
+  }
+}
+
+/** The package root: lib/ under vitest, dist/lib/ once compiled (found by its package.json). */
 export const packageRoot =
-  [resolve(__dirname, '..'), resolve(__dirname, '../..'), process.cwd()].find((d) =>
-    existsSync(join(d, 'binding.gyp')),
-  ) ?? process.cwd()
+  [resolve(__dirname, '..'), resolve(__dirname, '../..')].find(isRawioRoot) ?? resolve(__dirname, '../..')
 
 /** Which addon file was loaded, and how it was found (for `rawio -V`). */
 export interface AddonOrigin {
