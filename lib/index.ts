@@ -21,9 +21,48 @@ export {
   type ZeroOptions,
 } from './device'
 export { StackedDriver, type WriteFlags, type ZeroFlags } from './driver'
-export { IoError, UsageError } from './errors'
-export type { EngineReport } from './native'
+export { IoError, type IoErrorProps, UsageError } from './errors'
+export type {
+  AddonOrigin,
+  Buffers,
+  EngineReport,
+  NativeDevice,
+  NativeDeviceInfo,
+  NativeGeometry,
+  NativeOpenOptions,
+} from './native'
 export * from './safety'
+export { type IoReportOptions, type OutputMode, processSink, Reporter, type Sink, stringSink } from './report'
+export type { IoStats } from './units'
+export {
+  type BlkidReport,
+  type BuildReport,
+  type Capabilities,
+  capabilities,
+  type UringFeature,
+} from './capabilities'
+
+// Types the public signatures use, from the modules that declare them.
+export type { CacheSemantics } from './cache-modes'
+export type { AioJob, DiscardMode, ImageOptions } from './commands/state'
+export type { DeviceHooks } from './device'
+export type { Policy as InterlockPolicyEntry } from './safety/interlock'
+export type { ProcSources } from './safety/block-usage'
+export type { NativeBenchJob, NativeVerifyResult, StampKind } from './bench/binding'
+export type { BenchIo } from './bench/cli'
+export type { BenchReporterSink, BenchSession } from './bench/command'
+export type { EngineAvailability } from './bench/job'
+export type {
+  BenchArgs,
+  OptionDef as BenchOptionDef,
+  OutputFormat,
+  Table as BenchOptionTable,
+} from './bench/options'
+export type { DirRate, ProgressStream } from './bench/progress'
+export type { BenchReporter } from './bench/report'
+export type { CpuSummary, SyncSummary } from './bench/result'
+export type { BenchRunOptions } from './bench/run'
+export type { Buckets, SeriesDir } from './bench/stats'
 
 import { binding, type EngineReport } from './native'
 

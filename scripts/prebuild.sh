@@ -5,12 +5,24 @@
 # arm64 is cross-built with Debian's crossbuild-essential-arm64 and liburing-dev:arm64
 # (scripts/setup.sh installs them). Each build runs in a throwaway project directory, so build/
 # (the local build) is left alone.
-#   bash scripts/prebuild.sh [x64] [arm64]        (default: both)
+# `npm pack` runs it with --stale (prepack): only missing or out-of-date prebuilds are built, then
+# scripts/check-prebuilds.js fails the pack unless both are there and pass.
+#   bash scripts/prebuild.sh [--stale] [x64] [arm64]        (default: both)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
-archs=("$@")
-((${#archs[@]})) || archs=(x64 arm64)
+stale=0
+if [ "${1:-}" = "--stale" ]; then stale=1; shift; fi
+wanted=("$@")
+((${#wanted[@]})) || wanted=(x64 arm64)
+archs=()
+for arch in "${wanted[@]}"; do
+  if ((stale)) && node scripts/check-prebuilds.js "$arch" >/dev/null 2>&1; then
+    echo "prebuild: prebuilds/linux-$arch is current"
+  else
+    archs+=("$arch")
+  fi
+done
 host=$(node -p process.arch)
 work=$(mktemp -d /tmp/rawio-prebuild.XXXXXX)
 trap 'rm -rf "$work"' EXIT
@@ -35,4 +47,4 @@ for arch in "${archs[@]}"; do
     >"$work/$arch.log" 2>&1) || { tail -40 "$work/$arch.log"; exit 1; }
   ls -l "prebuilds/linux-$arch"
 done
-node scripts/check-prebuilds.js "${archs[@]}"
+node scripts/check-prebuilds.js "${wanted[@]}"

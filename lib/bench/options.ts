@@ -74,7 +74,7 @@ export interface OptionDef<T> {
   bare?: T
 }
 
-type Table = { [K in keyof JobOptions]-?: OptionDef<NonNullable<JobOptions[K]>> }
+export type Table = { [K in keyof JobOptions]-?: OptionDef<NonNullable<JobOptions[K]>> }
 
 const MAX = Number.MAX_SAFE_INTEGER
 const oneOf =

@@ -21,7 +21,7 @@ export type FindingKind =
 /** The kind of refusal, as InterlockError.reason carries it. */
 export type InterlockReason = 'mounted' | 'swap' | 'held' | 'signature' | 'unverified'
 
-interface Policy {
+export interface Policy {
   reason: InterlockReason
   /** false: nothing but the user (umount, swapoff) clears it. */
   overridable: boolean
