@@ -2,9 +2,36 @@
 import './blkdebug/register'
 
 export * from './bench'
+export type { NativeBenchJob, NativeDepth, NativeVerifyResult, StampKind } from './bench/binding'
+export type { BenchIo, BenchOutcome } from './bench/cli'
+export type { BenchReporterSink, BenchSession } from './bench/command'
+export type { ImageLocks } from './bench/image-lock'
+export type { EngineAvailability } from './bench/job'
+export type {
+  BenchArgs,
+  OptionDef as BenchOptionDef,
+  OutputFormat,
+  Table as BenchOptionTable,
+} from './bench/options'
+export type { DirRate, ProgressStream } from './bench/progress'
+export type { BenchReporter } from './bench/report'
+export type { SetContext } from './bench/report-set'
+export type { CpuSummary, SyncSummary } from './bench/result'
+export type { BenchRunOptions } from './bench/run'
+export type { Buckets, SeriesDir } from './bench/stats'
 export { allocAligned, isAligned } from './buffers'
+// Types the public signatures use, from the modules that declare them.
+export type { CacheSemantics } from './cache-modes'
 export { type CacheMode, cacheModes } from './cache-modes'
+export {
+  type BlkidReport,
+  type BuildReport,
+  type Capabilities,
+  capabilities,
+  type UringFeature,
+} from './capabilities'
 export { type CommandResult, Session, type SessionOptions } from './commands'
+export type { AioJob, DiscardMode, ImageOptions } from './commands/state'
 export {
   type AlignMode,
   type BlockDriver,
@@ -31,38 +58,11 @@ export type {
   NativeGeometry,
   NativeOpenOptions,
 } from './native'
-export * from './safety'
 export { type IoReportOptions, type OutputMode, processSink, Reporter, type Sink, stringSink } from './report'
-export type { IoStats } from './units'
-export {
-  type BlkidReport,
-  type BuildReport,
-  type Capabilities,
-  capabilities,
-  type UringFeature,
-} from './capabilities'
-
-// Types the public signatures use, from the modules that declare them.
-export type { CacheSemantics } from './cache-modes'
-export type { AioJob, DiscardMode, ImageOptions } from './commands/state'
-export type { DeviceHooks } from './device'
-export type { Policy as InterlockPolicyEntry } from './safety/interlock'
+export * from './safety'
 export type { ProcSources } from './safety/block-usage'
-export type { NativeBenchJob, NativeVerifyResult, StampKind } from './bench/binding'
-export type { BenchIo } from './bench/cli'
-export type { BenchReporterSink, BenchSession } from './bench/command'
-export type { EngineAvailability } from './bench/job'
-export type {
-  BenchArgs,
-  OptionDef as BenchOptionDef,
-  OutputFormat,
-  Table as BenchOptionTable,
-} from './bench/options'
-export type { DirRate, ProgressStream } from './bench/progress'
-export type { BenchReporter } from './bench/report'
-export type { CpuSummary, SyncSummary } from './bench/result'
-export type { BenchRunOptions } from './bench/run'
-export type { Buckets, SeriesDir } from './bench/stats'
+export type { Policy as InterlockPolicyEntry } from './safety/interlock'
+export type { IoStats } from './units'
 
 import { binding, type EngineReport } from './native'
 

@@ -3,4 +3,4 @@
 // command layer's opener, so that Device never reaches up to blkdebug.
 import { registerOpener } from '../device'
 
-registerOpener('blkdebug:', async (name, opts) => (await import('./open')).openBlkdebug(name, opts))
+registerOpener('blkdebug:', async (name, opts) => (await import('./open.js')).openBlkdebug(name, opts))

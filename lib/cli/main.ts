@@ -31,7 +31,7 @@ export async function main(args: string[], io: MainIo = {}): Promise<number> {
   try {
     if (args[0] === 'bench') return await runBenchCli(args.slice(1), sink)
     if (args[0] === 'report' || args[0] === 'compare' || args[0] === 'merge') {
-      const { runResultCli } = await import('../results/cli')
+      const { runResultCli } = await import('../results/cli.js')
       return await runResultCli(args[0], args.slice(1), sink)
     }
     const parsed = parseCli(args)

@@ -21,7 +21,6 @@ describe.skipIf(!haveScript)('progress line, 0 columns', () => {
     })
     expect(r.status).toBe(0)
     expect(r.stdout).toMatch(/^0 0\r?\n/) // the pty really reports 0 columns
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: the line's own cursor codes
     const lines = [...r.stdout.matchAll(/\x1b\[1G(bench: [^\x1b]*)\x1b\[0K/g)].map((m) => m[1])
     expect(lines.length).toBeGreaterThan(0)
     expect(lines[0]).toMatch(/^bench: \d+:\d\d \/ 0:02 \[r=/)

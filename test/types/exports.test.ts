@@ -28,13 +28,15 @@ function missingExports(): string[] {
   const exported = new Set(checker.getExportsOfModule(moduleSymbol).map(resolveAlias))
   const inLib = (s: ts.Symbol) =>
     (s.declarations ?? []).some((d) => d.getSourceFile().fileName.startsWith(join(ROOT, 'lib')))
-  const named = ts.SymbolFlags.Interface | ts.SymbolFlags.Class | ts.SymbolFlags.Enum | ts.SymbolFlags.TypeAlias
+  const named =
+    ts.SymbolFlags.Interface | ts.SymbolFlags.Class | ts.SymbolFlags.Enum | ts.SymbolFlags.TypeAlias
   const missing = new Map<string, string>()
   const seen = new Set<ts.Type>()
   const seenSymbols = new Set<ts.Symbol>()
 
   const visitSymbol = (s: ts.Symbol, where: string) => {
-    if (s.flags & named && inLib(s) && !exported.has(s) && !missing.has(s.getName())) missing.set(s.getName(), where)
+    if (s.flags & named && inLib(s) && !exported.has(s) && !missing.has(s.getName()))
+      missing.set(s.getName(), where)
   }
   const visitSignature = (sig: ts.Signature, where: string) => {
     for (const p of sig.getParameters()) visitType(checker.getTypeOfSymbol(p), `${where}(${p.getName()})`)
@@ -43,7 +45,12 @@ function missingExports(): string[] {
   const visitMembers = (t: ts.Type, where: string) => {
     for (const p of t.getProperties()) {
       const decl = p.valueDeclaration ?? p.declarations?.[0]
-      if (decl && ts.getCombinedModifierFlags(decl as ts.Declaration) & (ts.ModifierFlags.Private | ts.ModifierFlags.Protected)) continue
+      if (
+        decl &&
+        ts.getCombinedModifierFlags(decl as ts.Declaration) &
+          (ts.ModifierFlags.Private | ts.ModifierFlags.Protected)
+      )
+        continue
       if (p.getName().startsWith('#') || p.getName().startsWith('__')) continue
       visitType(checker.getTypeOfSymbol(p), `${where}.${p.getName()}`)
     }
