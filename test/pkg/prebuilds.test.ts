@@ -28,7 +28,8 @@ const qemu = ['qemu-aarch64-static', 'qemu-aarch64'].find((q) => spawnSync(q, ['
 function skipWhy(arch: 'x64' | 'arm64'): string | null {
   if (!checker.prebuildFile(arch)) return `no prebuilds/linux-${arch} (npm run prebuilds builds it)`
   if (!haveObjdump) return 'no objdump (binutils)'
-  return null
+  const stale = (checker.check(arch) as string[]).find((p) => p.includes('older than native/'))
+  return stale ? `${stale} (a developer build; CI builds them first)` : null
 }
 const why = { x64: skipWhy('x64'), arm64: skipWhy('arm64') }
 for (const [arch, w] of Object.entries(why)) if (w) console.warn(`skipping the ${arch} prebuild tests: ${w}`)
