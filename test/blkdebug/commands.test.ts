@@ -90,7 +90,7 @@ describe('wait_break', () => {
 
 describe('docs/blkdebug.md', () => {
   it('documents each command with the arguments its table accepts', async () => {
-    const { findCommand } = await import('../../lib/commands/table')
+    const { findCommand } = await import('../../lib/commands/table.js')
     const docs = readFileSync(join(__dirname, '../../docs/blkdebug.md'), 'utf8')
     const rows = [...docs.matchAll(/^\| `((?:break|wait_break|resume|remove_break)\b[^`]*)` \|/gm)]
     expect(rows.map((m) => m[1].split(' ')[0]).sort()).toEqual([
