@@ -21,7 +21,7 @@ export async function runPrecondition(
   passes: number,
   opts: BenchRunOptions,
 ): Promise<PreconditionSummary> {
-  const { startBench } = await import('./run') // run.ts calls this: no import cycle at load
+  const { startBench } = await import('./run.js') // run.ts calls this: no import cycle at load
   const n = job.native
   const size = Math.floor(n.size / PRECONDITION_BS) * PRECONDITION_BS
   const summary: PreconditionSummary = { passes, bs: PRECONDITION_BS, bytes: 0, elapsedNs: 0 }
