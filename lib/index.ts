@@ -13,12 +13,14 @@ export type {
   OutputFormat,
   Table as BenchOptionTable,
 } from './bench/options'
+export type { PreconditionSummary } from './bench/precondition'
 export type { DirRate, ProgressStream } from './bench/progress'
 export type { BenchReporter } from './bench/report'
 export type { SetContext } from './bench/report-set'
 export type { CpuSummary, SyncSummary } from './bench/result'
 export type { BenchRunOptions } from './bench/run'
 export type { Buckets, SeriesDir } from './bench/stats'
+export type { SsMetric, SteadyStateSpec } from './bench/steady-state'
 export { allocAligned, isAligned } from './buffers'
 // Types the public signatures use, from the modules that declare them.
 export type { CacheSemantics } from './cache-modes'
