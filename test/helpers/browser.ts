@@ -84,7 +84,7 @@ export class Browser {
         '--remote-debugging-pipe',
         'about:blank',
       ],
-      { stdio: ['ignore', 'ignore', 'ignore', 'pipe', 'pipe'] },
+      { stdio: ['ignore', 'ignore', 'ignore', 'pipe', 'pipe'], detached: true },
     )
     return new Browser(proc, profile)
   }
@@ -147,12 +147,21 @@ export class Browser {
     try {
       await Promise.race([this.send('Browser.close'), new Promise((r) => setTimeout(r, 3000))])
     } finally {
-      // Wait for the browser to be gone before removing its profile: a process still writing
-      // there makes the removal fail (ENOTEMPTY).
+      // Chromium's helper processes (zygote, renderers, crashpad) share its process group and may
+      // still write to the profile after the browser exits: end the whole group, wait for the
+      // browser, then remove the profile; a leftover temp directory is not a test failure.
       const exited = new Promise((r) => this.proc.once('exit', r))
-      if (this.proc.exitCode === null && this.proc.signalCode === null) this.proc.kill('SIGKILL')
+      try {
+        if (this.proc.pid) process.kill(-this.proc.pid, 'SIGKILL')
+      } catch {
+        this.proc.kill('SIGKILL')
+      }
       await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))])
-      rmSync(this.profile, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 })
+      try {
+        rmSync(this.profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 })
+      } catch (e) {
+        console.warn(`browser profile ${this.profile} not removed: ${(e as Error).message}`)
+      }
     }
   }
 }
