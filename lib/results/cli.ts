@@ -9,7 +9,7 @@ import { UsageError } from '../errors'
 import { reportHtml } from '../html/report-page'
 import type { Sink } from '../report'
 import { compareRuns, formatComparison } from './compare'
-import { loadResult } from './load'
+import { loadResult, readResultJson } from './load'
 import { type HostResult, mergeHosts } from './merge'
 
 type Kind = 'string' | 'flag'
@@ -204,15 +204,8 @@ async function execute(cmd: ResultCommand, p: ParsedResultArgs, sink: Sink): Pro
       return c.regressions.length > 0 ? 1 : 0
     }
     case 'merge': {
-      const { readFileSync } = await import('node:fs')
       const hosts: HostResult[] = p.files.map((f) => {
-        let doc: unknown
-        try {
-          const text = readFileSync(f, 'utf8')
-          doc = JSON.parse(text.slice(Math.max(0, text.indexOf('{'))))
-        } catch (e) {
-          throw new UsageError(`${f}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`)
-        }
+        const doc = readResultJson(f)
         if (typeof doc !== 'object' || doc === null) throw new UsageError(`${f}: not a JSON object`)
         const fio = asFioPlus(doc as Record<string, unknown>)
         return { hostname: hostOf(f, fio), doc: fio }

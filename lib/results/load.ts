@@ -14,6 +14,11 @@ const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v)
 
 /** Parses and converts one file; `label` defaults to the file's name. */
 export function loadResult(path: string, label = basename(path)): RunView {
+  return toRunView(readResultJson(path), label, path)
+}
+
+/** A result file's JSON; a UsageError naming the file when it cannot be read or parsed. */
+export function readResultJson(path: string): unknown {
   let text: string
   try {
     text = readFileSync(path, 'utf8')
@@ -28,7 +33,7 @@ export function loadResult(path: string, label = basename(path)): RunView {
   } catch (e) {
     throw new UsageError(`${path}: not JSON (${(e as Error).message})`)
   }
-  return toRunView(doc, label, path)
+  return doc
 }
 
 export function toRunView(doc: unknown, label: string, where = label): RunView {
