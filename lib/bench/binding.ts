@@ -38,6 +38,28 @@ export interface NativeBenchJob {
   norandommap: boolean
   rateIops: number
   memAlign: number
+  /** Writes' block size(s) when they differ from reads' (fio's bs=R,W); absent: bs. */
+  bsWrite?: number | Array<[number, number]>
+  /** rw=read:N — bytes skipped after each sequential request (negative: backwards). */
+  seqAdd?: number
+  /** rw=randread:N — a new random offset every N requests. */
+  randSeqNr?: number
+  /** The target's size (fio's real_file_size), for rw=read:N wraps. */
+  targetSize?: number
+  distribution?: NativeDistribution
+  /** randrepeat: fio's seeds for zipf/pareto/normal (default true). */
+  randRepeat?: boolean
+  /** fio's thread number of the job's first clone (seeds zipf/pareto/normal as fio does). */
+  fioThreadNumber?: number
+  /** Bytes per second per job (fio's rate); 0 or absent: unlimited. */
+  rateBytes?: number
+  ratePoisson?: boolean
+  thinktimeNs?: number
+  thinktimeSpinNs?: number
+  thinktimeBlocks?: number
+  loops?: number
+  /** Keep up to this many issued requests for write_iolog. */
+  iologMax?: number
   /** verify=stamp (absent otherwise): stamp writes, check reads against stamps. */
   verify?: boolean
   verifySeed?: number
@@ -46,6 +68,17 @@ export interface NativeBenchJob {
   verifyBs?: number
   /** --start-at: hold the prepared job until this CLOCK_REALTIME instant, epoch microseconds (0: at once). */
   startAtUs?: number
+}
+
+export type DistributionKind = 'random' | 'zipf' | 'pareto' | 'normal' | 'zoned' | 'zoned_abs'
+
+/** random_distribution: fio's zipf:theta, pareto:h, normal:dev[:center], zoned[_abs]:pct/size:... */
+export interface NativeDistribution {
+  kind: DistributionKind
+  param?: number
+  center?: number
+  /** [access percent, size] — size in percent of the region (zoned) or bytes (zoned_abs). */
+  zones?: Array<[number, number]>
 }
 
 export interface NativeHistogram {
@@ -121,6 +154,8 @@ export interface NativeJobResult {
   series: { intervalNs: number; read: NativeSeriesDir; write: NativeSeriesDir; trim: NativeSeriesDir }
   /** Present with verify=stamp. */
   verify?: NativeVerifyResult
+  /** Present with write_iolog: the requests in issue order (op: 0 read, 1 write, 2 trim). */
+  iolog?: { offset: Float64Array; length: Uint32Array; op: Uint8Array; truncated: boolean }
 }
 
 export interface NativeBenchResult {

@@ -5,7 +5,7 @@
 import { UsageError } from '../errors'
 import type { RwMode } from './binding'
 import { applyCatalogRule, isOff, where } from './fio-catalog'
-import { parseFioSize, parseFioTime, parseInteger } from './fio-units'
+import { parseFioSize, parseInteger } from './fio-units'
 import type { JobFileOption, JobSection, SourceLine } from './jobfile'
 import { type JobOptions, optionKey, optionTakesValue, rwModes, setOption } from './options'
 
@@ -35,6 +35,9 @@ interface Build {
   directory?: string
   /** The last of rwmixread/rwmixwrite wins, as in fio. */
   mix?: ['rwmixread' | 'rwmixwrite', string]
+  bssplitByDir?: string[]
+  rateByDir?: { name: 'rate' | 'rate_iops'; values: string[] }
+  rateIopsByDir?: { name: 'rate' | 'rate_iops'; values: string[] }
 }
 
 const FIO_ENGINES: Record<string, 'io_uring' | 'threads'> = {
@@ -88,21 +91,22 @@ const special: Record<string, Special> = {
       fail(
         `rw '${o.value}' is not one of ${rwModes.join(', ')} (trimwrite and randtrimwrite are not implemented)`,
       )
-    if (modifier !== undefined && modifier.trim() !== '' && Number.parseInt(modifier, 10) !== 0)
-      fail(`rw modifiers (':${modifier}') are not implemented yet`)
     b.job.options.rw = rw as RwMode
+    delete b.job.options.rw_modifier
+    if (modifier !== undefined && modifier.trim() !== '') setOption(b.job.options, 'rw_modifier', modifier)
   },
   bs: (b, o) => void (b.bsByDir = perDirection(o.value ?? '')),
   bsrange: (b, o, fail) => {
     const parts = (o.value ?? '').split(',').map((r) => {
       const [lo, hi] = r.split('-')
       if (hi === undefined) return lo
-      const a = parseFioSize(lo, 'bsrange')
-      if (a !== parseFioSize(hi, 'bsrange')) fail('bsrange with different bounds is not implemented yet')
+      if (parseFioSize(lo, 'bsrange') !== parseFioSize(hi, 'bsrange'))
+        fail('bsrange with different bounds is not implemented (give bssplit)')
       return lo
     })
     b.bsByDir = perDirection(parts.join(','))
   },
+  bssplit: (b, o) => void (b.bssplitByDir = perDirection(o.value ?? '')),
   blockalign: (b, o, fail) => checkAlign(b, o, fail),
   ba: (b, o, fail) => checkAlign(b, o, fail),
   sync: (b, o, fail) => {
@@ -111,38 +115,34 @@ const special: Record<string, Special> = {
     if (v === 'dsync') b.job.options.fua = true
     else fail(`sync=${o.value}: O_SYNC is not implemented; sync=dsync (RWF_DSYNC on every write) is`)
   },
-  rate: (_b, o, fail) => {
-    if (o.value && isOff(o.value)) return
-    fail('rate (bandwidth caps) is not implemented yet; rate_iops is')
-  },
-  rate_iops: (b, o, fail) => {
-    const parts = (o.value ?? '').split(',').filter((p) => p.trim() !== '')
-    if (new Set(parts).size > 1) fail('separate read/write rate_iops values are not implemented')
-    if (parts.length) setOption(b.job.options, 'rate_iops', parts[0])
-  },
+  rate: (b, o) => void (b.rateByDir = { name: 'rate', values: perDirection(o.value ?? '') }),
+  rate_iops: (b, o) => void (b.rateIopsByDir = { name: 'rate_iops', values: perDirection(o.value ?? '') }),
   verify: (b, o, fail) => {
     if (o.value === undefined || isOff(o.value)) return
     if (o.value !== 'stamp')
       fail(`fio's verify=${o.value} is not implemented; rawio verifies with --verify=stamp (docs/bench.md)`)
     b.job.options.verify = 'stamp'
   },
-  randrepeat: (_b, o, fail) => {
-    if (o.value !== undefined && isOff(o.value)) fail('randrepeat=0 is not implemented yet')
+  startdelay: (b, o, fail) => {
+    if ((o.value ?? '').includes('-')) fail('startdelay ranges are not implemented')
+    setOption(b.job.options, 'startdelay', o.value)
   },
-  loops: (_b, o, fail) => {
-    if (o.value !== '1') fail('loops is not implemented yet')
+  rate_ignore_thinktime: (_b, o, fail) => {
+    if (!isOff(o.value)) fail('rate_ignore_thinktime is not implemented')
   },
-  startdelay: (_b, o, fail) => {
-    if (parseFioTime(o.value ?? '', 'startdelay') !== 0) fail('startdelay is not implemented yet')
+  thinktime_blocks_type: (_b, o, fail) => {
+    if (o.value !== 'complete')
+      fail('thinktime_blocks_type=issue is not implemented (rawio pauses once the requests completed)')
   },
-  thinktime: (_b, o, fail) => {
-    if (parseFioTime(o.value ?? '', 'thinktime') !== 0) fail('thinktime is not implemented yet')
+  thinktime_iotime: (_b, o, fail) => {
+    if (!isOff(o.value)) fail('thinktime_iotime is not implemented')
   },
-  random_distribution: (_b, o, fail) => {
-    if (o.value !== 'random') fail('random_distribution other than random is not implemented yet')
+  rw_sequencer: (_b, o, fail) => {
+    if (o.value !== 'sequential') fail('rw_sequencer=identical is not implemented')
   },
-  rate_process: (_b, o, fail) => {
-    if (o.value !== 'linear') fail('rate_process=poisson is not implemented yet')
+  random_distribution: (b, o, fail) => {
+    if ((o.value ?? '').includes(',')) fail('separate read/write random distributions are not implemented')
+    setOption(b.job.options, 'random_distribution', o.value)
   },
   filename: (b, o, fail) => {
     const names = (o.value ?? '').split(/(?<!\\):/).map((n) => n.replace(/\\:/g, ':'))
@@ -222,27 +222,40 @@ function finish(b: Build): FioJob {
     opts.rwmixread = name === 'rwmixread' ? pct : 100 - pct
     delete opts.rwmixwrite
   }
-  if (b.bsByDir && opts.bssplit === undefined) {
-    const rw = opts.rw ?? 'read'
-    const dirs = rw.includes('trim')
-      ? [2]
-      : rw === 'rw' || rw === 'randrw'
-        ? [0, 1]
-        : rw.includes('write')
-          ? [1]
-          : [0]
-    const sizes = dirs.map((d) => {
-      const text = b.bsByDir?.[d]?.trim()
-      return text ? parseFioSize(text, 'bs') : 4096
-    })
-    if (new Set(sizes).size > 1)
-      fail(`separate read/write block sizes (bs=${b.bsByDir.join(',')}) are not implemented yet`)
-    opts.bs = sizes[0]
+  const failJob = (why: string): never => {
+    throw new UsageError(`${where(job.source, job.name)} ${why}`)
+  }
+  const rw = opts.rw ?? 'read'
+  const trims = rw.includes('trim')
+  const mixed = rw === 'rw' || rw === 'randrw'
+  // bs=R,W,T and bssplit=R,W,T: reads and trims take theirs, writes theirs (native bsWrite).
+  const pick = (values: string[]) => (trims ? values[2] : values[0])?.trim() ?? ''
+  if (b.bssplitByDir) {
+    const [r, w] = [pick(b.bssplitByDir), b.bssplitByDir[1]?.trim() ?? '']
+    if (r) setOption(opts, 'bssplit', r)
+    if (w && w !== r && !trims) setOption(opts, 'bssplit_write', w)
+  } else if (b.bsByDir) {
+    const [r, w] = [pick(b.bsByDir), b.bsByDir[1]?.trim() ?? '']
+    if (r) setOption(opts, 'bs', r)
+    if (w && !trims && parseFioSize(w, 'bs') !== (opts.bs ?? 4096)) setOption(opts, 'bs_write', w)
   }
   if (opts.bssplit !== undefined) delete opts.bs
+  for (const rate of [b.rateByDir, b.rateIopsByDir]) {
+    if (!rate) continue
+    const used = (mixed ? [0, 1] : trims ? [2] : rw.includes('write') ? [1] : [0]).map(
+      (d) => rate.values[d]?.trim() ?? '',
+    )
+    const given = used.filter((v) => v !== '' && !isOff(v))
+    if (given.length === 0) continue
+    if (mixed)
+      failJob(
+        `${rate.name}=${rate.values.join(',')} in a mixed job: fio caps reads and writes separately, rawio caps the job's total only`,
+      )
+    setOption(opts, rate.name, given[0])
+  }
   if (b.directory !== undefined) {
     if (opts.filename === undefined)
-      fail(
+      failJob(
         `directory=${b.directory} without filename=: rawio does not create fio's JOB.N.0 files; give filename=`,
       )
     else if (!opts.filename.startsWith('/'))

@@ -1,6 +1,7 @@
 // Sizes and times the way fio reads them: 4k, 1m, 1.5g, 4KiB (kb_base=1024), 50% of the
 // target; 10s, 500ms, 2m (a bare number is seconds); bssplit's size/percent lists.
 import { UsageError } from '../errors'
+import type { NativeDistribution } from './binding'
 
 const SIZE_UNITS: Record<string, number> = {
   '': 1,
@@ -52,10 +53,10 @@ const TIME_UNITS: Record<string, number> = {
   d: 86400e9,
 }
 
-/** A duration in ns; a bare number is in seconds, as fio's runtime and ramp_time. */
-export function parseFioTime(text: string, what: string): number {
+/** A duration in ns; a bare number is in seconds (runtime, ramp_time) or `bare` ns each (thinktime: µs). */
+export function parseFioTime(text: string, what: string, bare = 1e9): number {
   const m = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(text)
-  const unit = m ? TIME_UNITS[m[2].toLowerCase() || 's'] : undefined
+  const unit = m ? (m[2] === '' ? bare : TIME_UNITS[m[2].toLowerCase()]) : undefined
   if (!m || unit === undefined)
     throw new UsageError(`${what} '${text}' is not a time (examples: 10, 10s, 500ms, 2m)`)
   const ns = Math.round(Number(m[1]) * unit)
@@ -122,4 +123,72 @@ export function shortSize(bytes: number): string {
     if (bytes >= scale && bytes % scale === 0) return `${bytes / scale}${unit}`
   }
   return String(bytes)
+}
+
+/** rw=MODE:N's N: a size for sequential holes (may be negative), a count for random runs. */
+export function parseRwModifier(text: string): number {
+  const t = text.trim()
+  const neg = t.startsWith('-')
+  const n = parseFioSize(neg ? t.slice(1) : t, 'rw modifier')
+  return neg ? -n : n
+}
+
+/** random_distribution as fio writes it. */
+export function parseDistribution(text: string): NativeDistribution {
+  const [kind, ...rest] = text.trim().split(':')
+  const num = (s: string | undefined, what: string): number | undefined => {
+    if (s === undefined || s === '') return undefined
+    const v = Number(s)
+    if (!Number.isFinite(v)) throw new UsageError(`random_distribution ${what} '${s}' is not a number`)
+    return v
+  }
+  switch (kind) {
+    case 'random':
+      if (rest.length) throw new UsageError(`random_distribution '${text}': random takes no parameter`)
+      return { kind: 'random' }
+    case 'zipf':
+    case 'pareto':
+    case 'normal':
+    case 'gauss': {
+      const param = num(rest[0], 'parameter') ?? (kind === 'zipf' ? 1.1 : kind === 'pareto' ? 0.2 : 0)
+      const center = num(rest[1], 'center')
+      if (center !== undefined && (center < 0 || center > 1))
+        throw new UsageError('random_distribution center must be 0..1')
+      if (kind === 'zipf' && param === 1) throw new UsageError('zipf theta must be different from 1.0')
+      if (kind === 'pareto' && (param <= 0 || param >= 1)) throw new UsageError('pareto h must be in (0, 1)')
+      if ((kind === 'normal' || kind === 'gauss') && (param < 0 || param >= 100))
+        throw new UsageError('normal deviation must be 0 <= dev < 100')
+      return { kind: kind === 'gauss' ? 'normal' : kind, param, ...(center === undefined ? {} : { center }) }
+    }
+    case 'zoned':
+    case 'zoned_abs': {
+      const abs = kind === 'zoned_abs'
+      const body = rest.join(':')
+      if (body.includes(','))
+        throw new UsageError(`random_distribution '${text}': separate read/write zones are not implemented`)
+      const zones: Array<[number, number]> = []
+      let access = 0
+      let sized = 0
+      for (const part of body.split(':').filter((p) => p.trim() !== '')) {
+        const [a, size] = part.split('/')
+        const pct = parseInteger(a, 'zone access percent', 0, 100)
+        let z: number
+        if (size === undefined || size.trim() === '') z = abs ? 0 : 100 - sized
+        else z = abs ? parseFioSize(size, 'zone size') : parseInteger(size, 'zone size percent', 0, 100)
+        access += pct
+        sized += z
+        zones.push([pct, z])
+      }
+      if (zones.length === 0) throw new UsageError(`random_distribution '${text}' has no zones`)
+      if (access !== 100)
+        throw new UsageError(`random_distribution '${text}': access percentages add up to ${access}, not 100`)
+      if (!abs && sized > 100)
+        throw new UsageError(`random_distribution '${text}': zone sizes add up to ${sized}%, more than 100`)
+      return { kind, zones }
+    }
+    default:
+      throw new UsageError(
+        `random_distribution '${text}' is not random, zipf, pareto, normal, zoned or zoned_abs`,
+      )
+  }
 }

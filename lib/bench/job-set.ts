@@ -9,7 +9,7 @@ import { where } from './fio-catalog'
 import type { FioJob } from './fio-jobs'
 import type { ImageLocks } from './image-lock'
 import type { BenchResult } from './result'
-import { type BenchFailure, BenchRun, type PreparedBench, prepareBench } from './run'
+import { type BenchFailure, BenchRun, type PreparedBench, prepareBench, sleepNs } from './run'
 
 export interface JobOutcome {
   job: FioJob
@@ -53,6 +53,7 @@ export function groupIds(jobs: readonly FioJob[]): number[] {
 /** Resolves every job against its target; the first refusal throws, before any I/O. */
 export async function prepareJobs(jobs: readonly FioJob[], locks?: ImageLocks): Promise<PreparedBench[]> {
   const out: PreparedBench[] = []
+  let threadNumber = 1 // fio numbers every clone of every job from 1, in order
   for (const job of jobs) {
     const path = job.options.filename
     if (!path)
@@ -64,7 +65,10 @@ export async function prepareJobs(jobs: readonly FioJob[], locks?: ImageLocks): 
         `${where(job.source, job.name)} precondition is not run for job files: give it on the command line (rawio bench --precondition --filename=...)`,
       )
     try {
-      out.push(await prepareBench(path, job.options, { locks }))
+      const p = await prepareBench(path, job.options, { locks })
+      p.job.native.fioThreadNumber = threadNumber
+      threadNumber += p.job.native.numjobs
+      out.push(p)
     } catch (e) {
       if (e instanceof UsageError) throw new UsageError(`${where(job.source, job.name)} ${e.message}`)
       throw e
@@ -132,14 +136,18 @@ export class JobSet {
       start += group.length
       if (failed || this.interrupted) continue
       const holders = holdExclusive(mine.map((o) => o.prepared))
+      // A job that ends (exitall) or fails stops the others; one that has not started yet skips.
       try {
-        this.running = mine.map(
-          (o) => new BenchRun(o.prepared.job, o.prepared.target, { progressIntervalMs: 500 }),
-        )
-        hooks.onStart?.(this.running)
+        const started: BenchRun[] = []
+        this.running = started
         await Promise.all(
-          mine.map(async (o, i) => {
-            const run = this.running[i]
+          mine.map(async (o) => {
+            // startdelay: this job starts later than the rest of its group.
+            if (o.prepared.job.startDelayNs > 0) await sleepNs(o.prepared.job.startDelayNs)
+            if (this.interrupted || failed) return
+            const run = new BenchRun(o.prepared.job, o.prepared.target, { progressIntervalMs: 500 })
+            started.push(run)
+            if (started.length === 1) hooks.onStart?.(started)
             o.skipped = false
             try {
               o.result = await run.result

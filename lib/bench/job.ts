@@ -32,7 +32,14 @@ export interface ResolvedJob {
   steadyState?: SteadyStateSpec
   /** What --precondition wrote before the job (set when it ran). */
   precondition?: PreconditionSummary
+  /** startdelay, ns: the job starts this long after its group. */
+  startDelayNs: number
+  /** write_iolog: where the requests issued go (fio's iolog version 2). */
+  iologPath?: string
 }
+
+/** Requests kept for write_iolog (24 bytes each in the job thread). */
+export const IOLOG_MAX = 4 * 2 ** 20
 
 const DEFAULT_SEED = 0x89
 const MAX_BUFFER_BYTES = 4 * 2 ** 30
@@ -140,7 +147,18 @@ export function resolveJob(opts: JobOptions, target: TargetInfo, engines: Engine
   let bs: number | Array<[number, number]>
   if (opts.bssplit) bs = opts.bssplit.map(([size, pct]) => [align('bssplit size', size, 'up'), pct])
   else bs = align('bs', opts.bs ?? 4096, 'up')
-  const sizes = typeof bs === 'number' ? [bs] : bs.map(([size]) => size)
+  let bsWrite: number | Array<[number, number]> | undefined
+  if (opts.bssplit_write)
+    bsWrite = opts.bssplit_write.map(([size, pct]) => [align('bssplit size', size, 'up'), pct])
+  else if (opts.bs_write !== undefined) bsWrite = align('bs_write', opts.bs_write, 'up')
+  if (bsWrite !== undefined && !writes) bsWrite = undefined // fio: the write size of a job that does not write does nothing
+  if (bsWrite !== undefined && (rw === 'write' || rw === 'randwrite')) {
+    bs = bsWrite // a pure write job: its one size
+    bsWrite = undefined
+  }
+  const sizeList = (b: number | Array<[number, number]>) =>
+    typeof b === 'number' ? [b] : b.map(([size]) => size)
+  const sizes = [...sizeList(bs), ...(bsWrite === undefined ? [] : sizeList(bsWrite))]
   const maxBs = Math.max(...sizes)
   if (sizes.some((s) => s <= 0)) fail('bs must be at least 1 byte')
   if (maxBs > 2 ** 30) fail(`bs ${maxBs} is larger than 1 GiB`)
@@ -150,7 +168,14 @@ export function resolveJob(opts: JobOptions, target: TargetInfo, engines: Engine
   const offset = align('offset', resolveSpec(opts.offset ?? { bytes: 0 }, total, Math.max(unit, 1)), 'up')
   if (offset >= total) fail(`offset ${offset} is at or past the end of ${target.path} (${total} bytes)`)
   const wanted = opts.size ? resolveSpec(opts.size, total, Math.max(unit, 1)) : total - offset
-  const size = align('size', wanted, 'down')
+  let size = align('size', wanted, 'down')
+  // fio: a size that is not a multiple of the smallest block size grows to the next one (so
+  // size=10k bs=4k reads 12k); a percentage shrinks to one.
+  const minBs = Math.min(...sizes)
+  if (opts.size && size % minBs !== 0) {
+    const up = size - (size % minBs) + ('bytes' in opts.size ? minBs : 0)
+    if (offset + up <= total) size = up
+  }
   if (offset + size > total)
     fail(`offset ${offset} + size ${size} is past the end of ${target.path} (${total} bytes)`)
   if (size < maxBs) fail(`size ${size} is smaller than bs ${maxBs}`)
@@ -164,6 +189,7 @@ export function resolveJob(opts: JobOptions, target: TargetInfo, engines: Engine
     )
 
   const verifyBs = verify ? stampBlockSize(opts, sizes, offset, geo) : 0
+  const shape = workloadShape(opts, rw, { unit, what, strict, size, sizes, total, warnings })
 
   const native: NativeBenchJob = {
     path: target.path,
@@ -194,7 +220,12 @@ export function resolveJob(opts: JobOptions, target: TargetInfo, engines: Engine
     norandommap: !!opts.norandommap,
     rateIops: opts.rate_iops ?? 0,
     memAlign: Math.max(4096, geo.dioMemAlign || 0),
+    ...shape,
   }
+  if (bsWrite !== undefined) native.bsWrite = bsWrite
+  if (opts.randrepeat === false && opts.randseed === undefined)
+    native.randseed = Math.floor(Math.random() * Number.MAX_SAFE_INTEGER) // fio: a new seed every run
+  if (opts.write_iolog) native.iologMax = IOLOG_MAX
   if (verify) {
     native.verify = true
     native.verifySeed = opts.verify_seed ?? native.randseed
@@ -202,7 +233,71 @@ export function resolveJob(opts: JobOptions, target: TargetInfo, engines: Engine
     native.verifyBs = verifyBs
   }
   if (opts.start_at !== undefined) native.startAtUs = Math.round(opts.start_at * 1000)
-  return { native, warnings, label: labelOf(native), name: opts.name ?? 'bench' }
+  return {
+    native,
+    warnings,
+    label: labelOf(native),
+    name: opts.name ?? 'bench',
+    startDelayNs: opts.startdelay ?? 0,
+    ...(opts.write_iolog ? { iologPath: opts.write_iolog } : {}),
+  }
+}
+
+interface ShapeContext {
+  unit: number
+  what: string
+  strict: boolean
+  size: number
+  sizes: number[]
+  total: number
+  warnings: string[]
+}
+
+/** fio's workload shapes: rw=MODE:N, random_distribution, rate, rate_process, thinktime, loops. */
+function workloadShape(opts: JobOptions, rw: RwMode, c: ShapeContext): Partial<NativeBenchJob> {
+  const random = rw.startsWith('rand')
+  const out: Partial<NativeBenchJob> = { targetSize: c.total }
+  const mod = opts.rw_modifier
+  if (mod !== undefined && mod !== 0) {
+    if (random) {
+      if (mod < 1 || !Number.isSafeInteger(mod))
+        fail(`rw=${rw}:${mod}: a random job's modifier counts requests (1 or more)`)
+      out.randSeqNr = mod
+    } else {
+      if (mod % c.unit !== 0) fail(`rw=${rw}:${mod}: the hole is not a multiple of ${c.what}`)
+      out.seqAdd = mod
+    }
+  }
+  const d = opts.random_distribution
+  if (d && d.kind !== 'random') {
+    if (!random) c.warnings.push(`random_distribution=${d.kind} applies to random jobs only, not rw=${rw}`)
+    else {
+      if (d.kind === 'zoned_abs') {
+        const sum = (d.zones ?? []).reduce((a, [, bytes]) => a + bytes, 0)
+        if (sum > c.size)
+          fail(`random_distribution=zoned_abs: the zones (${sum} bytes) exceed the region (${c.size} bytes)`)
+      }
+      out.distribution = d
+    }
+  }
+  if (opts.randrepeat === false) out.randRepeat = false
+  if (opts.rate) out.rateBytes = opts.rate
+  if (opts.rate_process === 'poisson') {
+    if (!opts.rate_iops) fail('rate_process=poisson needs rate_iops (the gaps are drawn per request)')
+    out.ratePoisson = true
+  }
+  if (opts.thinktime) {
+    out.thinktimeNs = opts.thinktime
+    out.thinktimeSpinNs = Math.min(opts.thinktime_spin ?? 0, opts.thinktime)
+    out.thinktimeBlocks = opts.thinktime_blocks ?? 1
+  } else if (opts.thinktime_spin || opts.thinktime_blocks) {
+    c.warnings.push('thinktime_spin and thinktime_blocks do nothing without thinktime')
+  }
+  if (opts.loops && opts.loops > 1) {
+    if (opts.time_based) c.warnings.push('loops does nothing in a time_based job (runtime ends it)')
+    out.loops = opts.loops
+  }
+  return out
 }
 
 /** The stamp block size of a verify=stamp job: --verify_bs, or the job's one bs (or its smallest, when that divides the rest). */
@@ -245,6 +340,25 @@ export function labelOf(j: NativeBenchJob): string {
   for (const f of ['fixedbufs', 'registerfiles', 'hipri', 'sqpoll', 'norandommap'] as const)
     if (j[f]) parts.push(f)
   if (j.rateIops) parts.push(`rate_iops=${j.rateIops}`)
+  if (j.rateBytes) parts.push(`rate=${shortSize(j.rateBytes)}`)
+  if (j.ratePoisson) parts.push('rate_process=poisson')
+  if (j.seqAdd) parts.push(`seq_add=${j.seqAdd}`)
+  if (j.randSeqNr && j.randSeqNr > 1) parts.push(`rand_seq_nr=${j.randSeqNr}`)
+  if (j.distribution) {
+    const dd = j.distribution
+    const detail = dd.zones
+      ? dd.zones.map(([a, z]) => `${a}/${z}`).join(':')
+      : [dd.param, dd.center].filter((x) => x !== undefined).join(':')
+    parts.push(`random_distribution=${dd.kind}${detail ? `:${detail}` : ''}`)
+  }
+  if (j.thinktimeNs) parts.push(`thinktime=${j.thinktimeNs / 1e3}us`)
+  if (j.loops && j.loops > 1) parts.push(`loops=${j.loops}`)
+  if (j.bsWrite !== undefined)
+    parts.push(
+      typeof j.bsWrite === 'number'
+        ? `bs_write=${shortSize(j.bsWrite)}`
+        : `bssplit_write=${j.bsWrite.map(([s, p]) => `${shortSize(s)}/${p}`).join(':')}`,
+    )
   if (j.verify)
     parts.push(`verify=stamp verify_seed=${j.verifySeed} verify_gen=${j.verifyGen} verify_bs=${j.verifyBs}`)
   return parts.join(' ')

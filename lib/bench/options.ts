@@ -1,12 +1,14 @@
 // The bench option table (fio's names), as data the compiler checks for completeness,
 // and the argv tokenizer. Pure: nothing here touches a device.
 import { UsageError } from '../errors'
-import type { BenchEngine, RwMode } from './binding'
+import type { BenchEngine, NativeDistribution, RwMode } from './binding'
 import {
   parseBssplit,
+  parseDistribution,
   parseFioSize,
   parseFioTime,
   parseInteger,
+  parseRwModifier,
   parseSizeOrPercent,
   type SizeSpec,
 } from './fio-units'
@@ -61,6 +63,25 @@ export interface JobOptions extends ReportJobOptions {
   force_share?: boolean
   /** --start-at: epoch milliseconds at which the prepared job starts (docs/fleet.md). */
   start_at?: number
+  /** fio's bs=R,W: the writes' block size. */
+  bs_write?: number
+  bssplit_write?: Array<[number, number]>
+  /** fio's rw=MODE:N — sequential: bytes skipped after each request; random: requests per random offset. */
+  rw_modifier?: number
+  random_distribution?: NativeDistribution
+  randrepeat?: boolean
+  /** bytes per second */
+  rate?: number
+  rate_process?: 'linear' | 'poisson'
+  /** ns */
+  thinktime?: number
+  /** ns */
+  thinktime_spin?: number
+  thinktime_blocks?: number
+  loops?: number
+  /** ns */
+  startdelay?: number
+  write_iolog?: string
 }
 
 export interface OptionDef<T> {
@@ -213,6 +234,63 @@ export const jobOptionTable: Table = {
     parse: (s) => parseFioSize(s, 'verify_bs'),
   },
   readonly: { help: 'forbid writes outright' },
+  bs_write: {
+    arg: 'SIZE',
+    help: "block size of writes (fio's bs=R,W; default: bs)",
+    parse: (s) => parseFioSize(s, 'bs_write'),
+  },
+  bssplit_write: { arg: 'LIST', help: "bssplit of writes (fio's bssplit=R,W)", parse: parseBssplit },
+  rw_modifier: {
+    arg: 'N',
+    help: "fio's rw=MODE:N (sequential: bytes skipped after each request, <0 backwards; random: requests per random offset)",
+    parse: (s) => parseRwModifier(s),
+  },
+  random_distribution: {
+    arg: 'DIST',
+    help: 'random|zipf[:theta]|pareto[:h]|normal[:dev][:center]|zoned:PCT/PCT:...|zoned_abs:PCT/SIZE:...',
+    parse: parseDistribution,
+  },
+  randrepeat: { arg: '0|1', help: 'the same random offsets every run (default 1)' },
+  rate: {
+    arg: 'BYTES',
+    help: 'cap each job at BYTES per second',
+    parse: (s) => parseFioSize(s, 'rate'),
+  },
+  rate_process: {
+    arg: 'linear|poisson',
+    help: 'how rate_iops spaces requests (poisson: exponential gaps)',
+    parse: oneOf('rate_process', ['linear', 'poisson'] as const),
+  },
+  thinktime: {
+    arg: 'TIME',
+    help: 'pause this long after every thinktime_blocks requests (bare numbers are microseconds)',
+    parse: (s) => parseFioTime(s, 'thinktime', 1e3),
+  },
+  thinktime_spin: {
+    arg: 'TIME',
+    help: 'of thinktime, spin this long (bare numbers are microseconds)',
+    parse: (s) => parseFioTime(s, 'thinktime_spin', 1e3),
+  },
+  thinktime_blocks: {
+    arg: 'N',
+    help: 'requests between thinktime pauses (default 1)',
+    parse: (s) => parseInteger(s, 'thinktime_blocks', 1, 2 ** 32 - 1),
+  },
+  loops: {
+    arg: 'N',
+    help: 'passes over the region (default 1)',
+    parse: (s) => parseInteger(s, 'loops', 1, 2 ** 32 - 1),
+  },
+  startdelay: {
+    arg: 'TIME',
+    help: 'start the job this long after the others of its group',
+    parse: (s) => parseFioTime(s, 'startdelay'),
+  },
+  write_iolog: {
+    arg: 'FILE',
+    help: "write the requests issued to FILE (fio's iolog version 2)",
+    parse: (s) => s,
+  },
   force: { help: 'write to a block device despite a signature or another holder (never when mounted)' },
   force_share: { help: 'take no image lock (-U); by default a write job takes the write lock' },
   start_at: {

@@ -10,6 +10,7 @@ import { binding, type NativeGeometry, packageRoot } from '../native'
 import { checkTarget, InterlockError } from '../safety/interlock'
 import { benchBinding, type NativeBenchHandle, type NativeBenchResult } from './binding'
 import { ImageLocks } from './image-lock'
+import { writeIologs } from './iolog'
 import { type ResolvedJob, resolveJob, type TargetInfo } from './job'
 import type { JobOptions } from './options'
 import { runPrecondition } from './precondition'
@@ -119,6 +120,7 @@ export class BenchRun extends EventEmitter<{ progress: [BenchProgress] }> {
 
   private finish(r: NativeBenchResult): BenchResult {
     this.stopTimer()
+    if (this.job.iologPath) this.job.warnings.push(...writeIologs(this.job.iologPath, this.target.path, r))
     return this.build(r)
   }
 
@@ -181,6 +183,7 @@ export async function startBench(
     const { job, target } = await prepareBench(path, options, { ...opts, locks })
     if (options.precondition)
       job.precondition = await runPrecondition(path, job, options, options.precondition, { ...opts, locks })
+    if (job.startDelayNs > 0) await sleepNs(job.startDelayNs)
     const run = new BenchRun(job, target, opts)
     if (!opts.locks) run.result.then(release, release)
     return run
@@ -191,6 +194,11 @@ export async function startBench(
   function release() {
     locks.releaseAll()
   }
+}
+
+/** startdelay: a plain timer (the job has not started; nothing is open). */
+export function sleepNs(ns: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.ceil(ns / 1e6)))
 }
 
 /** Runs a job to the end: the library form of `rawio bench`. */

@@ -32,11 +32,13 @@ void ReadRw(const Napi::Object& o, JobSpec* s) {
   throw Napi::TypeError::New(o.Env(), "unknown rw mode '" + rw + "'");
 }
 
-void ReadBs(const Napi::Object& o, JobSpec* s) {
+std::vector<BlockSizeShare> ReadShares(const Napi::Object& o, const char* key,
+                                       std::vector<BlockSizeShare> def) {
   Napi::Env env = o.Env();
-  Napi::Value v = o.Get("bs");
+  Napi::Value v = o.Get(key);
+  std::vector<BlockSizeShare> out;
   if (v.IsNumber()) {
-    s->bs.push_back({static_cast<uint32_t>(ReadOffset(v, "bs")), 100});
+    out.push_back({static_cast<uint32_t>(ReadOffset(v, key)), 100});
   } else if (v.IsArray()) {
     auto arr = v.As<Napi::Array>();
     if (arr.Length() == 0 || arr.Length() > 64)
@@ -46,21 +48,103 @@ void ReadBs(const Napi::Object& o, JobSpec* s) {
       if (!e.IsArray() || e.As<Napi::Array>().Length() != 2)
         throw Napi::TypeError::New(env, "bssplit entries must be [size, percent]");
       auto pair = e.As<Napi::Array>();
-      s->bs.push_back({static_cast<uint32_t>(ReadOffset(pair.Get(0u), "bssplit size")),
-                       static_cast<uint32_t>(ReadOffset(pair.Get(1u), "bssplit percent"))});
+      out.push_back({static_cast<uint32_t>(ReadOffset(pair.Get(0u), "bssplit size")),
+                     static_cast<uint32_t>(ReadOffset(pair.Get(1u), "bssplit percent"))});
     }
   } else if (v.IsUndefined()) {
-    s->bs.push_back({4096, 100});
+    return def;
   } else {
-    throw Napi::TypeError::New(env, "bs must be a number or a list of [size, percent]");
+    throw Napi::TypeError::New(env,
+                               std::string(key) + " must be a number or a list of [size, percent]");
   }
   uint32_t total = 0;
-  for (const BlockSizeShare& b : s->bs) {
+  for (const BlockSizeShare& b : out) {
     if (b.size == 0 || b.size > (1u << 30))
       throw Napi::RangeError::New(env, "block sizes must be 1..1 GiB");
     total += b.percent;
   }
   if (total != 100) throw Napi::RangeError::New(env, "bssplit percentages must add up to 100");
+  return out;
+}
+
+void ReadBs(const Napi::Object& o, JobSpec* s) {
+  s->bs = ReadShares(o, "bs", {{4096, 100}});
+  s->bs_write = ReadShares(o, "bsWrite", {});
+}
+
+double ReadDouble(const Napi::Object& o, const char* key, double def) {
+  Napi::Value v = o.Get(key);
+  if (v.IsUndefined()) return def;
+  if (!v.IsNumber()) throw Napi::TypeError::New(o.Env(), std::string(key) + " must be a number");
+  return v.As<Napi::Number>().DoubleValue();
+}
+
+// random_distribution: {kind, param, center, zones: [[accessPercent, size]]}.
+void ReadDistribution(const Napi::Object& o, JobSpec* s) {
+  Napi::Env env = o.Env();
+  Napi::Value v = o.Get("distribution");
+  if (v.IsUndefined()) return;
+  if (!v.IsObject()) throw Napi::TypeError::New(env, "distribution must be an object");
+  Napi::Object d = v.As<Napi::Object>();
+  std::string kind = ReadString(d, "kind", "random");
+  static const struct {
+    const char* name;
+    Distribution value;
+  } kKinds[] = {{"random", Distribution::kUniform}, {"zipf", Distribution::kZipf},
+                {"pareto", Distribution::kPareto},  {"normal", Distribution::kNormal},
+                {"zoned", Distribution::kZoned},    {"zoned_abs", Distribution::kZonedAbs}};
+  bool found = false;
+  for (const auto& k : kKinds)
+    if (kind == k.name) s->distribution = k.value, found = true;
+  if (!found) throw Napi::TypeError::New(env, "unknown distribution '" + kind + "'");
+  s->dist_param = ReadDouble(d, "param", 0);
+  s->dist_center = ReadDouble(d, "center", -1);
+  Napi::Value zones = d.Get("zones");
+  if (zones.IsArray()) {
+    auto arr = zones.As<Napi::Array>();
+    uint32_t total = 0;
+    for (uint32_t i = 0; i < arr.Length(); ++i) {
+      Napi::Value e = arr.Get(i);
+      if (!e.IsArray() || e.As<Napi::Array>().Length() != 2)
+        throw Napi::TypeError::New(env, "zones must be [accessPercent, size] pairs");
+      auto pair = e.As<Napi::Array>();
+      ZoneShare z;
+      z.access_percent = static_cast<uint32_t>(ReadOffset(pair.Get(0u), "zone access"));
+      z.size = static_cast<uint64_t>(ReadOffset(pair.Get(1u), "zone size"));
+      total += z.access_percent;
+      s->zones.push_back(z);
+    }
+    if (total != 100)
+      throw Napi::RangeError::New(env, "zone access percentages must add up to 100");
+  }
+  if ((s->distribution == Distribution::kZoned || s->distribution == Distribution::kZonedAbs) &&
+      s->zones.empty())
+    throw Napi::RangeError::New(env, "a zoned distribution needs zones");
+  if (s->distribution == Distribution::kZipf && s->dist_param == 1.0)
+    throw Napi::RangeError::New(env, "zipf theta must be different from 1.0");
+  if (s->distribution == Distribution::kPareto && (s->dist_param <= 0 || s->dist_param >= 1))
+    throw Napi::RangeError::New(env, "pareto h must be in (0, 1)");
+}
+
+void ReadShape(const Napi::Object& o, JobSpec* s) {
+  Napi::Value add = o.Get("seqAdd");
+  if (!add.IsUndefined()) {
+    if (!add.IsNumber()) throw Napi::TypeError::New(o.Env(), "seqAdd must be a number");
+    s->seq_add = add.As<Napi::Number>().Int64Value();
+  }
+  s->rand_seq_nr = ReadU32(o, "randSeqNr", 1, 1, UINT32_MAX);
+  s->target_size = ReadU64(o, "targetSize", 0);
+  ReadDistribution(o, s);
+  s->rand_repeat = ReadBool(o, "randRepeat", true);
+  s->fio_thread_number = ReadU32(o, "fioThreadNumber", 1, 1, UINT32_MAX);
+  s->rate_bytes = ReadU64(o, "rateBytes", 0);
+  s->rate_poisson = ReadBool(o, "ratePoisson", false);
+  s->thinktime_ns = ReadU64(o, "thinktimeNs", 0);
+  s->thinktime_spin_ns = ReadU64(o, "thinktimeSpinNs", 0);
+  if (s->thinktime_spin_ns > s->thinktime_ns) s->thinktime_spin_ns = s->thinktime_ns;
+  s->thinktime_blocks = ReadU32(o, "thinktimeBlocks", 1, 1, UINT32_MAX);
+  s->loops = ReadU32(o, "loops", 1, 1, UINT32_MAX);
+  s->iolog_max = ReadU32(o, "iologMax", 0, 0, 1u << 26);
 }
 
 void ReadVerify(const Napi::Object& o, JobSpec* s) {
@@ -74,7 +158,9 @@ void ReadVerify(const Napi::Object& o, JobSpec* s) {
   if (!StampBlockSizeValid(s->verify_bs))
     throw Napi::RangeError::New(env, "verifyBs " + std::to_string(s->verify_bs) +
                                          " cannot hold a stamp (a multiple of 4, 64 B .. 64 MiB)");
-  for (const BlockSizeShare& b : s->bs)
+  std::vector<BlockSizeShare> all = s->bs;
+  all.insert(all.end(), s->bs_write.begin(), s->bs_write.end());
+  for (const BlockSizeShare& b : all)
     if (b.size % s->verify_bs)
       throw Napi::RangeError::New(env, "verifyBs " + std::to_string(s->verify_bs) +
                                            " does not divide bs " + std::to_string(b.size));
@@ -125,6 +211,7 @@ JobSpec ReadJobSpec(const Napi::Object& o) {
   s.rate_iops = ReadU64(o, "rateIops", 0);
   s.mem_align = ReadU32(o, "memAlign", 4096, 1, 1u << 20);
   s.start_at_ns = ReadU64(o, "startAtUs", 0) * 1000;  // epoch ns would not fit a double exactly
+  ReadShape(o, &s);
 
   if (s.size == 0) throw Napi::RangeError::New(env, "size must be > 0");
   if (s.MaxBs() > s.size) throw Napi::RangeError::New(env, "bs is larger than size");

@@ -4,6 +4,7 @@
 #include <sys/resource.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 
@@ -121,9 +122,12 @@ int JobRunner::Setup(std::string* why, const char** syscall) {
     r = ProbeHipri(why);
     if (r < 0) return r;
   }
-  pattern_.Init(spec_, spec_.randseed + index_ * 0x9e3779b97f4a7c15ull, trim_op_);
+  pattern_.Init(spec_, spec_.randseed + index_ * 0x9e3779b97f4a7c15ull, index_, trim_op_);
+  rate_rng_.Seed(spec_.randseed ^ (0x7a7eull + index_));
+  if (spec_.iolog_max) stats_.iolog.reserve(std::min<uint32_t>(spec_.iolog_max, 1u << 20));
   if (spec_.verify && spec_.Writes()) written_.assign((spec_.size / spec_.verify_bs + 63) / 64, 0);
   limit_bytes_ = spec_.io_size ? spec_.io_size : spec_.time_based ? 0 : spec_.size;
+  limit_bytes_ *= spec_.loops;  // loops: that many passes over the region (fio's)
   return 0;
 }
 
@@ -227,17 +231,49 @@ void JobRunner::EndMeasure(uint64_t now) {
 }
 
 bool JobRunner::LimitsReached() const {
+  if (exhausted_) return true;
   if (measure_start_ == 0) return false;  // ramping: only time ends it
   if (spec_.number_ios && issued_ios_ >= spec_.number_ios) return true;
   return limit_bytes_ && issued_bytes_ >= limit_bytes_;
 }
 
+// When the next request may be issued: the later of the rate_iops and rate schedules (fio's
+// linear rate_process), or an exponentially distributed gap after the last (poisson).
 uint64_t JobRunner::RateDue() const {
-  return start_ns_ + static_cast<uint64_t>(static_cast<double>(rate_issued_) * 1e9 /
-                                           static_cast<double>(spec_.rate_iops));
+  if (spec_.rate_poisson) return poisson_due_;
+  uint64_t due = start_ns_;
+  if (spec_.rate_iops)
+    due = std::max(due, start_ns_ + static_cast<uint64_t>(static_cast<double>(rate_issued_) * 1e9 /
+                                                          static_cast<double>(spec_.rate_iops)));
+  if (spec_.rate_bytes)
+    due = std::max(due, start_ns_ + static_cast<uint64_t>(static_cast<double>(rate_bytes_) * 1e9 /
+                                                          static_cast<double>(spec_.rate_bytes)));
+  return due;
 }
 
-bool JobRunner::RateAllows(uint64_t now) const { return !spec_.rate_iops || now >= RateDue(); }
+bool JobRunner::RateAllows(uint64_t now) const {
+  return (!spec_.rate_iops && !spec_.rate_bytes) || now >= RateDue();
+}
+
+void JobRunner::NoteRate(uint32_t bytes) {
+  ++rate_issued_;
+  rate_bytes_ += bytes;
+  if (!spec_.rate_poisson) return;
+  // Mean gap 1/rate_iops: -ln(U) / rate, U uniform in (0, 1].
+  double u = (static_cast<double>(rate_rng_.Below(1ull << 53)) + 1.0) / 9007199254740992.0;
+  double gap = -std::log(u) * 1e9 / static_cast<double>(spec_.rate_iops);
+  poisson_due_ = (poisson_due_ ? poisson_due_ : start_ns_) + static_cast<uint64_t>(gap);
+}
+
+void JobRunner::Think() {
+  uint64_t t0 = NowNs();
+  uint64_t spin_end = t0 + spec_.thinktime_spin_ns;
+  while (NowNs() < spin_end) {
+  }
+  uint64_t end = t0 + spec_.thinktime_ns;
+  for (uint64_t now = NowNs(); now < end && !stop_->load(std::memory_order_relaxed); now = NowNs())
+    SysSleepNs(std::min(end - now, kMaxSleepNs));
+}
 
 bool JobRunner::Issue(uint64_t now, uint32_t batch) {
   uint32_t queued = 0;
@@ -257,17 +293,30 @@ bool JobRunner::Issue(uint64_t now, uint32_t batch) {
       fresh_.push_back(s);
       return false;
     }
-    if (sync_in_flight_ || LimitsReached() || !RateAllows(now)) return false;
+    if (sync_in_flight_ || think_pending_ || LimitsReached() || !RateAllows(now)) return false;
     IoSlot* s = free_.back();
+    if (!pattern_.Next(s)) {  // a sized sequential job reached its region's end, as fio's
+      exhausted_ = true;
+      return false;
+    }
     free_.pop_back();
-    pattern_.Next(s);
     if (spec_.verify) NoteIssued(s);
     QueueSlot(s);
     ++in_flight_;
     ++issued_ios_;
     issued_bytes_ += s->length;
-    ++rate_issued_;
+    NoteRate(s->length);
     ++queued;
+    if (spec_.iolog_max) {
+      if (stats_.iolog.size() < spec_.iolog_max)
+        stats_.iolog.push_back({static_cast<uint64_t>(s->offset), s->length, s->op});
+      else
+        stats_.iolog_truncated = true;
+    }
+    if (spec_.thinktime_ns && ++since_think_ >= spec_.thinktime_blocks) {
+      since_think_ = 0;
+      think_pending_ = true;  // wait for what is in flight, then pause (fio's default)
+    }
     fresh_.push_back(s);
     if (s->op == Op::kWrite) {
       if (spec_.fsync_every && ++writes_since_fsync_ >= spec_.fsync_every) {
@@ -388,7 +437,14 @@ void JobRunner::Run() {
     bool more = !draining_ && Issue(now, spec_.batch_submit ? spec_.batch_submit : UINT32_MAX);
     if (in_flight_ == 0) {
       if (draining_ || (LimitsReached() && sync_pending_ == SyncKind::kNone)) break;
-      if (spec_.rate_iops) {  // only rate_iops can leave nothing in flight here
+      if (think_pending_) {
+        Think();
+        think_pending_ = false;
+        now = NowNs();
+        if (measure_start_ == 0 && now >= ramp_end_ns_) BeginMeasure(now);
+        continue;
+      }
+      if (spec_.rate_iops || spec_.rate_bytes) {  // only a rate can leave nothing in flight here
         uint64_t due = RateDue();
         if (due > now) SysSleepNs(std::min(due - now, kMaxSleepNs));
       }

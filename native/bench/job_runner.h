@@ -74,6 +74,8 @@ class JobRunner {
   bool LimitsReached() const;
   bool RateAllows(uint64_t now) const;
   uint64_t RateDue() const;
+  void NoteRate(uint32_t bytes);  // rate, rate_iops, rate_process=poisson
+  void Think();                   // thinktime: the pause (in-flight requests have completed)
   // Queues new requests, at most batch; returns true when it stopped only because of batch.
   bool Issue(uint64_t now, uint32_t batch);
   void Complete(IoSlot* s, uint64_t now);
@@ -114,6 +116,12 @@ class JobRunner {
   uint64_t issued_ios_ = 0;  // data requests issued while measuring
   uint64_t issued_bytes_ = 0;
   uint64_t rate_issued_ = 0;  // data requests issued since the start (rate_iops)
+  uint64_t rate_bytes_ = 0;   // bytes issued since the start (rate)
+  uint64_t poisson_due_ = 0;  // rate_process=poisson: when the next request may go
+  Rng rate_rng_;
+  uint32_t since_think_ = 0;  // requests since the last thinktime pause
+  bool think_pending_ = false;
+  bool exhausted_ = false;    // the pattern ran off the region's end (sized sequential job)
   uint64_t limit_bytes_ = 0;  // 0: none
   uint64_t start_ns_ = 0;
   uint64_t ramp_end_ns_ = 0;

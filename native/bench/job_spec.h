@@ -16,6 +16,15 @@ constexpr int kDataDirCount = 3;  // read, write, trim: the directions that move
 enum class Workload : uint8_t { kRead, kWrite, kMixed, kTrim };
 enum class BenchEngine : uint8_t { kUring, kThreads };
 
+// random_distribution (fio's names): uniform ("random"), fio's own zipf/pareto/normal
+// generators, or zones of the region taking given shares of the requests.
+enum class Distribution : uint8_t { kUniform, kZipf, kPareto, kNormal, kZoned, kZonedAbs };
+
+struct ZoneShare {
+  uint32_t access_percent = 0;  // share of the requests
+  uint64_t size = 0;            // percent of the region (kZoned) or bytes (kZonedAbs)
+};
+
 struct BlockSizeShare {
   uint32_t size = 0;     // bytes
   uint32_t percent = 0;  // shares add up to 100
@@ -27,8 +36,9 @@ struct JobSpec {
   bool exclusive = false;  // O_EXCL on a block device (write workloads)
   Workload workload = Workload::kRead;
   bool random = false;
-  uint32_t rwmixread = 50;         // percent of reads in a mixed workload
-  std::vector<BlockSizeShare> bs;  // one entry for a plain --bs
+  uint32_t rwmixread = 50;               // percent of reads in a mixed workload
+  std::vector<BlockSizeShare> bs;        // one entry for a plain --bs (reads, trims)
+  std::vector<BlockSizeShare> bs_write;  // writes; empty: as bs (fio's bs=R,W)
   uint32_t iodepth = 1;
   uint32_t batch_submit = 8;  // new requests per submit call (fio's iodepth_batch_submit)
   uint32_t numjobs = 1;
@@ -51,6 +61,23 @@ struct JobSpec {
   bool norandommap = false;
   uint64_t rate_iops = 0;  // per job; 0: unlimited
   uint32_t mem_align = 4096;
+  // fio's workload shapes (docs/bench.md, Job files).
+  int64_t seq_add = 0;       // rw=read:N: bytes skipped after each sequential request (<0: back)
+  uint32_t rand_seq_nr = 1;  // rw=randread:N: a new random offset every N requests
+  uint64_t target_size = 0;  // the whole target (fio's real_file_size), for seq_add wraps
+  Distribution distribution = Distribution::kUniform;
+  double dist_param = 0;    // zipf theta, pareto h, normal deviation (percent)
+  double dist_center = -1;  // fio's center (-1: none)
+  std::vector<ZoneShare> zones;
+  bool rand_repeat = true;         // randrepeat (fio's seeds); false: from randseed
+  uint32_t fio_thread_number = 1;  // fio's seed for zipf/pareto/normal: jhash(path) * this
+  uint64_t rate_bytes = 0;         // per job, bytes/s; 0: unlimited
+  bool rate_poisson = false;       // rate_process=poisson (exponential gaps, with rate_iops)
+  uint64_t thinktime_ns = 0;       // pause after every thinktime_blocks requests
+  uint64_t thinktime_spin_ns = 0;  // of which spent spinning
+  uint32_t thinktime_blocks = 1;
+  uint32_t loops = 1;      // passes over the region (size-bound jobs)
+  uint32_t iolog_max = 0;  // record up to this many requests (fio's write_iolog)
   // --verify=stamp: writes carry integrity stamps (native/integrity/stamp.h) of verify_bs-byte
   // blocks; reads are checked against them (docs/bench.md says exactly which).
   bool verify = false;
@@ -64,12 +91,17 @@ struct JobSpec {
   uint32_t MaxBs() const {
     uint32_t m = 0;
     for (const BlockSizeShare& b : bs) m = b.size > m ? b.size : m;
+    for (const BlockSizeShare& b : bs_write) m = b.size > m ? b.size : m;
     return m;
   }
   uint32_t MinBs() const {
     uint32_t m = UINT32_MAX;
     for (const BlockSizeShare& b : bs) m = b.size < m ? b.size : m;
+    for (const BlockSizeShare& b : bs_write) m = b.size < m ? b.size : m;
     return m;
+  }
+  const std::vector<BlockSizeShare>& BsFor(bool write) const {
+    return write && !bs_write.empty() ? bs_write : bs;
   }
   bool Writes() const { return workload == Workload::kWrite || workload == Workload::kMixed; }
 };

@@ -85,6 +85,13 @@ struct VerifyStats {
   }
 };
 
+// One request as issued (fio's write_iolog), kept when the job asks for it.
+struct IoLogEntry {
+  uint64_t offset;
+  uint32_t length;
+  Op op;
+};
+
 struct JobStats {
   DirStats dirs[kDirCount];
   std::vector<IntervalSample> series;  // one per second of the measured run
@@ -102,6 +109,8 @@ struct JobStats {
       0;  // CLOCK_REALTIME when the first request was submitted (0: none)
   JobError error;
   VerifyStats verify;
+  std::vector<IoLogEntry> iolog;  // write_iolog: requests in issue order (up to iolog_max)
+  bool iolog_truncated = false;
 };
 
 }  // namespace rawio

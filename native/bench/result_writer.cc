@@ -150,6 +150,30 @@ Napi::Object ProgressToJs(Napi::Env env, const BenchRun& run) {
   return o;
 }
 
+namespace {
+
+// write_iolog: {offset: Float64Array, length: Uint32Array, op: Uint8Array (0 read, 1 write,
+// 2 trim), truncated}.
+Napi::Object IoLogToJs(Napi::Env env, const JobStats& s) {
+  size_t n = s.iolog.size();
+  Napi::Float64Array offset = Napi::Float64Array::New(env, n);
+  Napi::Uint32Array length = Napi::Uint32Array::New(env, n);
+  Napi::Uint8Array op = Napi::Uint8Array::New(env, n);
+  for (size_t i = 0; i < n; ++i) {
+    offset[i] = static_cast<double>(s.iolog[i].offset);
+    length[i] = s.iolog[i].length;
+    op[i] = static_cast<uint8_t>(DirOf(s.iolog[i].op));
+  }
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("offset", offset);
+  o.Set("length", length);
+  o.Set("op", op);
+  o.Set("truncated", Napi::Boolean::New(env, s.iolog_truncated));
+  return o;
+}
+
+}  // namespace
+
 Napi::Object ResultToJs(Napi::Env env, const BenchRun& run) {
   Napi::Array jobs = Napi::Array::New(env, run.Jobs().size());
   bool stopped = false;
@@ -173,6 +197,7 @@ Napi::Object ResultToJs(Napi::Env env, const BenchRun& run) {
     for (int d = 0; d < kDirCount; ++d) j.Set(kDirNames[d], DirToJs(env, s.dirs[d]));
     j.Set("series", SeriesToJs(env, s.series));
     if (run.Spec().verify) j.Set("verify", VerifyToJs(env, s.verify));
+    if (run.Spec().iolog_max) j.Set("iolog", IoLogToJs(env, s));
     jobs.Set(i, j);
     stopped = stopped || s.stopped;
   }

@@ -154,9 +154,12 @@ describe('jobs from sections', () => {
   })
 
   it('bs=R,W takes the value of the direction the job uses; bssplit beats bs', () => {
-    expect(jobsOf('[j]\nrw=write\nbs=4k,64k\n')[0].options.bs).toBe(65536)
+    expect(jobsOf('[j]\nrw=write\nbs=4k,64k\n')[0].options).toMatchObject({ bs: 4096, bs_write: 65536 })
+    expect(jobsOf('[j]\nrw=randrw\nbs=4k,64k\n')[0].options).toMatchObject({ bs: 4096, bs_write: 65536 })
+    expect(jobsOf('[j]\nrw=trim\nbs=4k,64k,1m\n')[0].options).toMatchObject({ bs: 1048576 })
+    expect(jobsOf('[j]\nrw=write\nbs=64k\n')[0].options.bs_write).toBeUndefined()
     expect(jobsOf('[j]\nrw=read\nbs=4k,64k\n')[0].options.bs).toBe(4096)
-    expect(jobsOf('[j]\nrw=read\nbs=,64k\n')[0].options.bs).toBe(4096)
+    expect(jobsOf('[j]\nrw=read\nbs=,64k\n')[0].options.bs).toBeUndefined() // fio's default, 4k
     expect(jobsOf('[j]\nrw=read\nbsrange=8k-8k\n')[0].options.bs).toBe(8192)
     const split = jobsOf('[global]\nbs=4k\n[j]\nbssplit=4k/50:8k/50\n')[0].options
     expect(split.bs).toBeUndefined()
@@ -164,6 +167,50 @@ describe('jobs from sections', () => {
       [4096, 50],
       [8192, 50],
     ])
+  })
+
+  it('workload shapes: rw modifiers, distributions, rates, thinktime (µs), startdelay, loops', () => {
+    const [j] = jobsOf(
+      '[j]\nrw=read:-8k\nthinktime=500\nthinktime_blocks=4\nstartdelay=2\nloops=3\nrate=1m\nrandrepeat=0\n',
+    )
+    expect(j.options).toMatchObject({
+      rw: 'read',
+      rw_modifier: -8192,
+      thinktime: 500e3,
+      thinktime_blocks: 4,
+      startdelay: 2e9,
+      loops: 3,
+      rate: 2 ** 20,
+      randrepeat: false,
+    })
+    expect(jobsOf('[j]\nrw=randread:8\n')[0].options.rw_modifier).toBe(8)
+    expect(jobsOf('[j]\nrw=randread\nrandom_distribution=zipf:0.5\n')[0].options.random_distribution).toEqual(
+      {
+        kind: 'zipf',
+        param: 0.5,
+      },
+    )
+    expect(
+      jobsOf('[j]\nrw=randread\nrandom_distribution=zoned:50/5:30/15:20/\n')[0].options.random_distribution,
+    ).toEqual({
+      kind: 'zoned',
+      zones: [
+        [50, 5],
+        [30, 15],
+        [20, 80],
+      ],
+    })
+    expect(jobsOf('[j]\nrw=randread\nrandom_distribution=pareto\n')[0].options.random_distribution).toEqual({
+      kind: 'pareto',
+      param: 0.2,
+    })
+    expect(jobsOf('[j]\nrw=read\nrate_iops=100,5\n')[0].options.rate_iops).toBe(100)
+    expect(jobsOf('[j]\nrw=write\nrate_iops=100,5\n')[0].options.rate_iops).toBe(5)
+    expect(() => jobsOf('[j]\nrw=randrw\nrate=1m\n')).toThrow(
+      '/jobs/a.fio:1: [j] rate=1m,1m,1m in a mixed job: fio caps reads and writes separately',
+    )
+    expect(() => jobsOf('[j]\nrandom_distribution=zipf:1\n')).toThrow('zipf theta must be different from 1.0')
+    expect(() => jobsOf('[j]\nrandom_distribution=zoned:50/5:30/15\n')).toThrow('add up to 80, not 100')
   })
 
   it('directory joins a relative filename; filename lists are refused', () => {
