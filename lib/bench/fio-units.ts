@@ -2,6 +2,7 @@
 // target; 10s, 500ms, 2m (a bare number is seconds); bssplit's size/percent lists.
 import { UsageError } from '../errors'
 import type { NativeDistribution } from './binding'
+import { evalFioExpression } from './fio-expr'
 
 const SIZE_UNITS: Record<string, number> = {
   '': 1,
@@ -13,11 +14,23 @@ const SIZE_UNITS: Record<string, number> = {
   p: 2 ** 50,
 }
 
-/** A size in bytes: digits with an optional fraction, then k/m/g/t/p (optionally followed by i, b or ib). */
+/**
+ * A size in bytes: digits with an optional fraction, then k/m/g/t/p, optionally followed by b
+ * (1024-based), or by ib — which fio 3.33 (kb_base=1024, its default) reads as powers of 1000:
+ * `4KiB` is 4000 bytes there, so it is here. `(expr)` is computed (fio's arithmetic).
+ */
 export function parseFioSize(text: string, what: string): number {
-  const m = /^\s*(\d+(?:\.\d+)?|\.\d+)\s*([kmgtpb]?)(?:i?b)?\s*$/i.exec(text)
+  if (text.trim().startsWith('(')) {
+    const v = evalFioExpression(text, what)
+    if (!Number.isSafeInteger(v) || v < 0) throw new UsageError(`${what} '${text}' is not a whole number of bytes`)
+    return v
+  }
+  const m = /^\s*(\d+(?:\.\d+)?|\.\d+)\s*([kmgtpb]?)(i?b)?\s*$/i.exec(text)
   if (!m) throw new UsageError(`${what} '${text}' is not a size (examples: 4096, 4k, 1m, 1.5g)`)
-  const value = Number(m[1]) * SIZE_UNITS[m[2].toLowerCase()]
+  const unit = m[2].toLowerCase()
+  const decimal = unit !== '' && unit !== 'b' && (m[3] ?? '').toLowerCase() === 'ib'
+  const scale = decimal ? 1000 ** ' kmgtp'.indexOf(unit) : SIZE_UNITS[unit]
+  const value = Number(m[1]) * scale
   if (!Number.isSafeInteger(value)) {
     throw new UsageError(
       Number.isFinite(value) && value < Number.MAX_SAFE_INTEGER

@@ -15,8 +15,10 @@ describe('fio units', () => {
     ['4096', 4096],
     ['4k', 4096],
     ['4K', 4096],
-    ['4KiB', 4096],
+    ['4KiB', 4000], // fio 3.33 (kb_base=1024, its default): IEC suffixes are powers of 1000
+    ['1MiB', 1e6],
     ['4kb', 4096],
+    ['(1+1)*4096', 8192], // fio's arithmetic
     ['1m', 2 ** 20],
     ['1.5g', 1.5 * 2 ** 30],
     ['2t', 2 * 2 ** 40],
