@@ -22,7 +22,8 @@ const SIZE_UNITS: Record<string, number> = {
 export function parseFioSize(text: string, what: string): number {
   if (text.trim().startsWith('(')) {
     const v = evalFioExpression(text, what)
-    if (!Number.isSafeInteger(v) || v < 0) throw new UsageError(`${what} '${text}' is not a whole number of bytes`)
+    if (!Number.isSafeInteger(v) || v < 0)
+      throw new UsageError(`${what} '${text}' is not a whole number of bytes`)
     return v
   }
   const m = /^\s*(\d+(?:\.\d+)?|\.\d+)\s*([kmgtpb]?)(i?b)?\s*$/i.exec(text)
