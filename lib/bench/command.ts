@@ -3,6 +3,7 @@
 
 import { diagnostic } from '../report'
 import { type BenchOutcome, executeBench } from './cli'
+import { isJobFile, runJobFiles } from './jobfile-cli'
 import { benchUsage, parseBenchArgs } from './options'
 
 export interface BenchSession {
@@ -40,6 +41,9 @@ export async function runBenchCommand(
     if (json) record({ ok: false, error: line })
     return 1
   }
+  // A job file is never a target: `bench job.fio` runs it, as `rawio bench job.fio` does.
+  if (args.some((a) => !a.startsWith('-') && isJobFile(a)))
+    return runJobFiles(args, { out: (t) => reporter.info(chomp(t)), err: (t) => reporter.error(chomp(t)) })
   let parsed: ReturnType<typeof parseBenchArgs>
   try {
     parsed = parseBenchArgs(args)

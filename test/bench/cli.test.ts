@@ -1,5 +1,7 @@
 // `rawio bench` and the in-shell `bench` command, with their output captured: formats,
 // exit statuses and error lines.
+import { readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { runBenchCli } from '../../lib/bench/cli'
 import { runBenchCommand } from '../../lib/bench/command'
@@ -100,6 +102,17 @@ describe('the in-shell bench command', () => {
     const session = { path: file, device: { direct: false, readOnly: true } }
     expect(await runBenchCommand(session, ['--rw=randwrite'], sink)).toBe(1)
     expect(r.error).toEqual(['rawio: bench: --readonly forbids writes, but rw=randwrite writes'])
+  })
+
+  it('a job file is run, never benchmarked as a target (it stays as it was)', async () => {
+    const { r, sink } = reporter()
+    const jobFile = join(scratch.dir, 'shell.fio')
+    const text = `[w]\nfilename=${file}\nrw=write\nbs=4k\nsize=64k\n`
+    writeFileSync(jobFile, text)
+    const session = { path: file, device: { direct: false, readOnly: false } }
+    expect(await runBenchCommand(session, ['--output-format=json', jobFile], sink)).toBe(0)
+    expect(JSON.parse(r.info.join('\n')).jobs[0]).toMatchObject({ jobname: 'w', write: { io_bytes: 65536 } })
+    expect(readFileSync(jobFile, 'utf8')).toBe(text)
   })
 
   it('without an open target it says so', async () => {
