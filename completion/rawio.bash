@@ -16,7 +16,7 @@ _rawio() {
       return
     fi
     if [[ $cur == -* ]]; then
-      COMPREPLY=($(compgen -W "--name= --filename= --rw= --rwmixread= --rwmixwrite= --bs= --bssplit= --iodepth= --iodepth_batch_submit= --numjobs= --size= --offset= --runtime= --time_based --io_size= --number_ios= --ramp_time= --direct= --fua --fsync= --fdatasync= --engine= --fixedbufs --registerfiles --hipri --sqpoll --randseed= --norandommap --rate_iops= --align= --verify= --verify_seed= --verify_gen= --verify_bs= --readonly --force --force_share --start_at= --group_reporting --lat_percentiles --clat_percentiles --slat_percentiles --percentile_list= --ss= --ss_dur= --ss_ramp= --ss_interval= --precondition= --output-format= FMT] --output= --report= -C -q --quiet -U" -- "$cur"))
+      COMPREPLY=($(compgen -W "--name= --filename= --rw= --rwmixread= --rwmixwrite= --bs= --bssplit= --iodepth= --iodepth_batch_submit= --numjobs= --size= --offset= --runtime= --time_based --io_size= --number_ios= --ramp_time= --direct= --fua --fsync= --fdatasync= --engine= --fixedbufs --registerfiles --hipri --sqpoll --randseed= --norandommap --rate_iops= --align= --verify= --verify_seed= --verify_gen= --verify_bs= --readonly --bs_write= --bssplit_write= --rw_modifier= --random_distribution= --randrepeat= --rate= --rate_process= --thinktime= --thinktime_spin= --thinktime_blocks= --loops= --startdelay= --write_iolog= --force --force_share --start_at= --group_reporting --lat_percentiles --clat_percentiles --slat_percentiles --percentile_list= --ss= --ss_dur= --ss_ramp= --ss_interval= --precondition= --output-format= FMT] --output= --report= -C -q --quiet -U" -- "$cur"))
       [[ ${COMPREPLY[0]} == *= ]] && compopt -o nospace 2>/dev/null
       return
     fi

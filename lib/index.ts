@@ -2,7 +2,14 @@
 import './blkdebug/register'
 
 export * from './bench'
-export type { NativeBenchJob, NativeDepth, NativeVerifyResult, StampKind } from './bench/binding'
+export type {
+  DistributionKind,
+  NativeBenchJob,
+  NativeDepth,
+  NativeDistribution,
+  NativeVerifyResult,
+  StampKind,
+} from './bench/binding'
 export type { BenchIo, BenchOutcome } from './bench/cli'
 export type { BenchReporterSink, BenchSession } from './bench/command'
 export type { ImageLocks } from './bench/image-lock'
