@@ -247,7 +247,7 @@ export const jobOptionTable: Table = {
   },
   random_distribution: {
     arg: 'DIST',
-    help: 'random|zipf[:theta]|pareto[:h]|normal[:dev][:center]|zoned:PCT/PCT:...|zoned_abs:PCT/SIZE:...',
+    help: 'random, zipf[:theta], pareto[:h], normal[:dev][:center], zoned:PCT/PCT:... or zoned_abs:PCT/SIZE:...',
     parse: parseDistribution,
   },
   randrepeat: { arg: '0|1', help: 'the same random offsets every run (default 1)' },
