@@ -28,7 +28,7 @@
             "-Wl,--wrap=pthread_key_create,--wrap=__pthread_key_create,--wrap=pthread_key_delete",
             "-Wl,--wrap=pthread_getspecific,--wrap=pthread_setspecific",
             "-Wl,--wrap=dlopen,--wrap=dlsym,--wrap=dlerror,--wrap=dlclose",
-            "-Wl,--wrap=stat64,--wrap=fstat64,--wrap=strerrorname_np,--wrap=arc4random"
+            "-Wl,--wrap=stat64,--wrap=fstat64,--wrap=strerrorname_np,--wrap=arc4random,--wrap=log,--wrap=pow"
           ]
         }]
       ]
