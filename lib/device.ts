@@ -9,6 +9,7 @@ import type { AlignMode, BlockDriver, DriverContext, IoResult, ZeroOptions } fro
 import { ioError } from './errors'
 import { FileDriver } from './file-driver'
 import { binding, type NativeDevice, type NativeGeometry } from './native'
+import { checkWindow, type RawWindow, RawWindowDriver } from './raw-window'
 import { extentsOf } from './space'
 
 export type { AlignMode, BlockDriver, DriverContext, IoResult, ZeroOptions } from './driver'
@@ -44,6 +45,11 @@ export interface OpenOptions {
   hooks?: DeviceHooks
   /** Ends an open that waits (a blkdebug config that is a FIFO waits for its writer). */
   signal?: AbortSignal
+  /**
+   * qemu's raw format `offset`/`size`: the device is a window into the target, every request moved
+   * and bounded by it (lib/raw-window.ts). Throws RawWindowError when it does not fit the target.
+   */
+  window?: RawWindow
 }
 
 export interface ReadResult extends IoResult {
@@ -114,6 +120,8 @@ export class Device implements DriverContext {
   readonly path: string
   readonly align: AlignMode
   private readonly driver: BlockDriver
+  /** The raw format's window into the target (offset/size), when opened with one. */
+  readonly window?: Readonly<RawWindow>
   private geo: Geometry
   private mode: CacheMode
   private ro: boolean
@@ -121,7 +129,11 @@ export class Device implements DriverContext {
   private constructor(
     path: string,
     native: NativeDevice,
-    opts: Required<Pick<OpenOptions, 'cache' | 'align'>> & { readOnly: boolean; hooks?: DeviceHooks },
+    opts: Required<Pick<OpenOptions, 'cache' | 'align'>> & {
+      readOnly: boolean
+      hooks?: DeviceHooks
+      window?: RawWindow
+    },
   ) {
     this.path = path
     this.mode = opts.cache
@@ -129,10 +141,24 @@ export class Device implements DriverContext {
     this.align = opts.align
     this.geo = native.probe()
     const hooks = opts.hooks ?? {}
+    // Under a raw window the drivers below it work in the target's terms: its size, not the window's.
+    let below = this.geo
+    const lower: DriverContext = opts.window
+      ? Object.create(this, { size: { get: () => below.size }, geometry: { get: () => below } })
+      : this
     // the first-write gate guards the target: it runs where a write reaches it, in the file driver
     const gate = hooks.beforeFirstWrite
-    const file = new FileDriver(native, this, gate ? () => gate(this) : null)
-    this.driver = hooks.wrapDriver ? hooks.wrapDriver(file, this) : file
+    const file = new FileDriver(native, lower, gate ? () => gate(this) : null)
+    const stack = hooks.wrapDriver ? hooks.wrapDriver(file, lower) : file
+    this.driver = opts.window
+      ? new RawWindowDriver(stack, opts.window, (g) => {
+          below = g
+        })
+      : stack
+    if (opts.window) {
+      this.window = { ...opts.window }
+      this.geo = this.driver.probe()
+    }
   }
 
   static async open(path: string, opts: OpenOptions = {}): Promise<Device> {
@@ -151,7 +177,21 @@ export class Device implements DriverContext {
       depth: opts.depth,
       spinUs: opts.spinUs,
     })
-    return new Device(path, native, { cache, align, readOnly: !!opts.readOnly, hooks: opts.hooks })
+    if (opts.window) {
+      try {
+        checkWindow(opts.window, native.probe().size)
+      } catch (e) {
+        native.close()
+        throw e
+      }
+    }
+    return new Device(path, native, {
+      cache,
+      align,
+      readOnly: !!opts.readOnly,
+      hooks: opts.hooks,
+      window: opts.window,
+    })
   }
 
   get geometry(): Geometry {

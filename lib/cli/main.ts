@@ -1,6 +1,7 @@
 // `rawio [options] [-c command]... [file]`: qemu-io's main() and command_loop(), with its exit status:
 // 1 when any synchronous command failed or the start failed, else 0. Only what a run needs is loaded
 // here; the shell (readline) and bench are required lazily.
+import { imageFromOptions } from '../commands/open-image'
 import { Session } from '../commands/session'
 import { CommandStop, type Line, PROGRAM } from '../commands/spec'
 import { diagnostic, processSink, Reporter, type Sink } from '../report'
@@ -72,7 +73,7 @@ async function run(cfg: CliConfig, sink: Sink, io: MainIo): Promise<number> {
     raise: io.raise,
     onAsyncOutput: shell ? () => shell.redrawPrompt() : undefined,
   })
-  if (cfg.file !== null) {
+  if (cfg.file !== null || cfg.imageOptions) {
     try {
       if (cfg.snapshot) {
         throw new CommandStop([
@@ -82,7 +83,10 @@ async function run(cfg: CliConfig, sink: Sink, io: MainIo): Promise<number> {
           },
         ])
       }
-      await session.openImage(cfg.file, cfg.image)
+      if (cfg.imageOptions) {
+        const { image, path } = imageFromOptions(cfg.image, cfg.imageOptions)
+        await session.openImage(path, image, null)
+      } else if (cfg.file !== null) await session.openImage(cfg.file, cfg.image)
     } catch (e) {
       if (!(e instanceof CommandStop)) throw e
       print(sink, e.lines)

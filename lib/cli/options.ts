@@ -72,6 +72,8 @@ export interface CliConfig {
   /** --force: write to block devices despite what the interlock lets it override. */
   force: boolean
   imageOpts: boolean
+  /** --image-opts: the image's option dictionary (driver=raw,file.filename=PATH,...). */
+  imageOptions?: Map<string, string>
   snapshot: boolean
 }
 
@@ -167,15 +169,10 @@ export function parseCli(args: readonly string[]): CliParse {
   }
   cfg.file = state.operands[0] ?? null
   if (cfg.file !== null && cfg.imageOpts) {
+    // The options are applied (and checked, with qemu's messages) when the image is opened.
     const kv = parseKeyValues(cfg.file)
-    cfg.image.format = kv.get('driver')
-    cfg.file = kv.get('file.filename') ?? kv.get('filename') ?? kv.get('file') ?? null
-    if (cfg.file === null)
-      return {
-        action: 'exit',
-        status: 1,
-        lines: [...lines, err(`${PROGRAM}: can't open: Must specify either driver or file`)],
-      }
+    cfg.imageOptions = kv
+    cfg.file = kv.get('file.filename') ?? kv.get('filename') ?? null
   }
   return { action: 'run', config: cfg, lines }
 }

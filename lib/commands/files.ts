@@ -1,7 +1,7 @@
 // open, close and reopen (qemu-io.c open_f, close_f; qemu-io-cmds.c reopen_f).
 import { type CacheMode, cacheModes } from '../cache-modes'
 import { parseAioMode, parseBool, parseCacheMode, parseDiscardMode, parseKeyValues } from './image-options'
-import { applyOpenOptions, cacheFrom } from './open-image'
+import { applyOpenOptions, cacheFrom, imageFromOptions } from './open-image'
 import { defineCommand, failReport, flag, list, option } from './spec'
 import { defaultImageOptions, type ImageOptions } from './state'
 
@@ -69,14 +69,20 @@ export const open = defineCommand({
   },
   async execute({ session, out }, req) {
     if (session.device) throw failReport("file open already, try 'help close'")
-    const path = req.path ?? req.kv.get('filename') ?? req.kv.get('file.filename') ?? null
-    if (path === null) {
-      throw failReport(
-        req.kv.has('driver')
-          ? `can't open: A block device must be specified for "file"`
-          : `can't open: Must specify either driver or file`,
-      )
+    if (req.path === null) {
+      // openfile(NULL, ...): the path comes from the options, and messages say "can't open:".
+      const { image, path } = imageFromOptions(req.image, req.kv)
+      if (req.snapshot)
+        throw failReport(`can't open: snapshot mode (-s) is not supported by rawio`, 'ENOTSUP')
+      await session.openImage(path, image, null)
+      out.result({ command: 'open', ok: true, path })
+      return null
     }
+    const path = req.path
+    if (req.kv.has('file.filename') || req.kv.has('filename'))
+      throw failReport(
+        `can't open device ${path}: Can't specify 'file' and 'filename' options at the same time`,
+      )
     const image = applyOpenOptions(req.image, req.kv, path)
     if (req.snapshot)
       throw failReport(`can't open device ${path}: snapshot mode (-s) is not supported by rawio`, 'ENOTSUP')
@@ -151,7 +157,9 @@ export const reopen = defineCommand({
       else if (key === 'cache.direct') direct = parseBool(key, value)
       else if (key === 'cache.no-flush') noFlush = parseBool(key, value)
       else if (key === 'discard') discard = parseDiscardMode(value)
-      else throw failReport(`Cannot change the option '${key}'`)
+      else if (key === 'driver' && value === (session.image?.format ?? 'raw')) continue
+      // qemu names a protocol option without its node's prefix (file.locking: 'locking').
+      else throw failReport(`Cannot change the option '${key.replace(/^file\./, '')}'`)
     }
     if (cacheKeys) cache = cacheFrom(direct, noFlush, cacheModes[cache].writethrough)
     await session.reopenImage({ readOnly, cache, discard })

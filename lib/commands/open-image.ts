@@ -5,7 +5,8 @@ import '../blkdebug/register'
 import { type CacheMode, cacheModes } from '../cache-modes'
 import { type AlignMode, Device, type DeviceHooks, type EngineChoice } from '../device'
 import { IoError, lockError } from '../errors'
-import { parseAioMode, parseBool, parseDiscardMode, QEMU_FORMATS, RAWIO_FORMATS } from './image-options'
+import { parseSize } from '../units'
+import { parseBool, parseDiscardMode, QEMU_FORMATS, RAWIO_FORMATS } from './image-options'
 import { strerror } from './io'
 import { imageLength } from './sectors'
 import { type CommandStop, failErr, failReport, PROGRAM } from './spec'
@@ -30,24 +31,74 @@ export function cacheFrom(direct: boolean, noFlush: boolean, writethrough: boole
   return writethrough ? 'writethrough' : 'writeback'
 }
 
-/** Applies `open -o` options to the command's flags; unknown keys fail as qemu's raw driver says. */
+const SIZE_HINT =
+  'Optional suffix k, M, G, T, P or E means kilo-, mega-, giga-, tera-, peta-\nand exabytes, respectively.'
+
+/** QEMU_OPT_SIZE: a size (qemu_strtosz), else qemu's two-line message. */
+function optSize(key: string, value: string, prefix: string): number {
+  try {
+    return parseSize(value)
+  } catch {
+    throw failErr(
+      `${PROGRAM}: ${prefix}Parameter '${key}' expects a non-negative number below 2^64\n${SIZE_HINT}`,
+    )
+  }
+}
+
+/**
+ * What bdrv_open does with an option dictionary (--image-opts, `open -o`), over the flags the
+ * command line or the command gave (`base`): the raw format's options (offset, size), the block
+ * layer's (read-only, cache.*, discard, force-share, driver), the protocol's under `file.` (driver,
+ * filename, locking, aio), each with qemu's message when it is wrong; anything else is refused as
+ * qemu refuses an option a driver does not have. `forceShareFlag`: -U was given.
+ */
 export function applyOpenOptions(
   base: ImageOptions,
   kv: ReadonlyMap<string, string>,
   path: string | null,
+  forceShareFlag = base.forceShare,
 ): ImageOptions {
-  const opts = { ...base }
+  const opts: ImageOptions = { ...base }
   let direct = cacheModes[opts.cache].direct
   let noFlush = cacheModes[opts.cache].ignoreFlush
   const writethrough = cacheModes[opts.cache].writethrough
   const prefix = `can't open${path === null ? '' : ` device ${path}`}: `
+  const format = kv.get('driver') ?? opts.format ?? 'raw'
+  // driver=file/host_device opens the protocol itself: its options have no `file.` prefix.
+  const isProtocol = format === 'file' || format === 'host_device'
+  const protocol = isProtocol ? format : (kv.get('file.driver') ?? 'file')
+  let readOnly: boolean | undefined
   for (const [key, value] of kv) {
+    const own = isProtocol ? key : key.startsWith('file.') ? key.slice(5) : null
+    if (own !== null) {
+      switch (own) {
+        case 'driver':
+          if (isProtocol) break
+          if (!QEMU_FORMATS.has(value)) throw cantOpen(path, `Unknown driver '${value}'`)
+          opts.protocol = value
+          continue
+        case 'filename':
+          continue
+        case 'locking':
+          if (!['on', 'off', 'auto'].includes(value))
+            throw cantOpen(path, `invalid parameter value: ${value}`)
+          opts.locking = value !== 'off'
+          continue
+        case 'aio':
+          if (!['threads', 'native', 'io_uring'].includes(value))
+            throw cantOpen(path, `invalid parameter value: ${value}`)
+          opts.aio = value as ImageOptions['aio']
+          continue
+      }
+      if (!isProtocol || !BLOCK_OPTIONS.has(key))
+        throw cantOpen(path, `Block protocol '${protocol}' doesn't support the option '${own}'`)
+    }
     switch (key) {
       case 'driver':
         opts.format = value
         break
       case 'read-only':
-        if (parseBool(key, value, prefix) && !base.readOnly) throw cantOpen(path, 'Block node is read-only')
+        readOnly = parseBool(key, value, prefix)
         break
       case 'cache.direct':
         direct = parseBool(key, value, prefix)
@@ -56,41 +107,99 @@ export function applyOpenOptions(
         noFlush = parseBool(key, value, prefix)
         break
       case 'discard':
+        if (!['on', 'off', 'unmap', 'ignore'].includes(value)) throw cantOpen(path, 'Invalid discard option')
         opts.discard = parseDiscardMode(value)
-        break
-      case 'aio':
-        opts.aio = parseAioMode(value)
         break
       case 'force-share':
         opts.forceShare = parseBool(key, value, prefix)
+        if (forceShareFlag && !opts.forceShare) throw failReport('-U conflicts with image options')
         break
-      case 'file.locking':
-      case 'file.filename':
-      case 'filename':
+      case 'file':
+        // a node reference; qemu names no device in this message
+        throw cantOpen(null, `Cannot find device='${value}' nor node-name='${value}'`)
+      case 'offset':
+      case 'size':
+        if (isProtocol) throw cantOpen(path, `Block protocol '${format}' doesn't support the option '${key}'`)
+        opts[key] = optSize(key, value, prefix)
         break
       default:
-        throw cantOpen(path, `Block format '${opts.format ?? 'raw'}' does not support the option '${key}'`)
+        if (!isProtocol) throw cantOpen(path, `Block format '${format}' does not support the option '${key}'`)
     }
   }
+  // read-only=on on a node the command opens for writing: qemu cannot get the write permission.
+  if (readOnly === true && !base.readOnly) throw cantOpen(path, 'Block node is read-only')
+  if (readOnly !== undefined) opts.readOnly = readOnly
   opts.cache = cacheFrom(direct, noFlush, writethrough)
   return opts
 }
 
-/** Opens `path`; throws CommandStop with qemu's text. The caller owns the returned Device. */
-export async function openDevice(path: string, opts: ImageOptions, env: DeviceEnv): Promise<Device> {
+/** --image-opts: the image and its path from the option dictionary alone (qemu-io's openfile(NULL)). */
+export function imageFromOptions(
+  base: ImageOptions,
+  kv: ReadonlyMap<string, string>,
+): { image: ImageOptions; path: string } {
+  const image = applyOpenOptions(base, kv, null)
+  const path = kv.get('file.filename') ?? kv.get('filename')
+  if (path === undefined)
+    throw failReport(
+      kv.has('driver')
+        ? `can't open: A block device must be specified for "file"`
+        : `can't open: Must specify either driver or file`,
+    )
+  return { image, path }
+}
+
+/** The block layer's own options (qemu's bdrv_runtime_opts and BlockBackend's), valid at any node. */
+const BLOCK_OPTIONS = new Set([
+  'driver',
+  'read-only',
+  'cache.direct',
+  'cache.no-flush',
+  'discard',
+  'force-share',
+])
+
+/**
+ * bdrv_find_protocol's prefix: `file:PATH` and `host_device:PATH` name the protocol and the path
+ * (a path with a '/' before its first ':' has no prefix).
+ */
+export function protocolPrefix(name: string): { protocol: 'file' | 'host_device'; path: string } | null {
+  const m = /^(file|host_device):/.exec(name)
+  return m ? { protocol: m[1] as 'file' | 'host_device', path: name.slice(m[0].length) } : null
+}
+
+/**
+ * Opens `name` (a path, `file:PATH`, `host_device:PATH`, or a registered prefix such as blkdebug:);
+ * throws CommandStop with qemu's text. The caller owns the returned Device.
+ */
+export async function openDevice(
+  name: string,
+  image: ImageOptions,
+  env: DeviceEnv,
+  /** How messages name the image: null for --image-opts (qemu: "can't open: ..."). */
+  label: string | null = name,
+): Promise<Device> {
+  // Only a file name given as such has a protocol prefix; file.filename= is a path as it stands.
+  const prefixed = label === null ? null : protocolPrefix(name)
+  const path = prefixed?.path ?? name
+  const opts = prefixed ? { ...image, protocol: image.protocol ?? prefixed.protocol } : image
   const format = opts.format
-  if (format !== undefined && !QEMU_FORMATS.has(format)) throw cantOpen(path, `Unknown driver '${format}'`)
+  if (format !== undefined && !QEMU_FORMATS.has(format)) throw cantOpen(label, `Unknown driver '${format}'`)
   if (opts.forceShare && !opts.readOnly) {
-    throw cantOpen(path, 'force-share=on can only be used with read-only images')
+    throw cantOpen(label, 'force-share=on can only be used with read-only images')
   }
   const kindError = targetKindError(path, opts)
-  if (kindError) throw cantOpen(path, kindError.text, kindError.code)
+  if (kindError) throw cantOpen(label, kindError.text, kindError.code)
   const engine: EngineChoice =
     opts.aio === 'threads'
       ? 'threads'
       : opts.aio === 'io_uring' || opts.aio === 'native'
         ? 'io_uring'
         : env.engine
+  const window =
+    opts.offset !== undefined || opts.size !== undefined
+      ? { offset: opts.offset ?? 0, size: opts.size }
+      : undefined
   let dev: Device
   try {
     dev = await Device.open(path, {
@@ -100,13 +209,14 @@ export async function openDevice(path: string, opts: ImageOptions, env: DeviceEn
       align: env.align,
       hooks: env.hooks,
       signal: env.signal,
+      window,
     })
   } catch (e) {
-    if (e instanceof IoError) throw cantOpen(path, `Could not open '${path}': ${strerror(e)}`, e.code)
-    throw cantOpen(path, openProblem(e), 'ERR_RAWIO_OPEN')
+    if (e instanceof IoError) throw cantOpen(label, `Could not open '${path}': ${strerror(e)}`, e.code)
+    throw cantOpen(label, openProblem(e), 'ERR_RAWIO_OPEN')
   }
   try {
-    checkOpened(path, dev, opts)
+    checkOpened(label, path, dev, opts)
   } catch (e) {
     await dev.close()
     throw e
@@ -139,16 +249,17 @@ function targetKindError(path: string, opts: ImageOptions): { text: string; code
     return null // the open says why (ENOENT, EACCES, ...)
   }
   if (st.isFile() || st.isBlockDevice()) return null
+  const protocol = protocolOf(opts)
   const notRegular = { text: `'file' driver requires '${path}' to be a regular file`, code: 'EINVAL' }
   if (st.isDirectory())
     return opts.readOnly ? notRegular : { text: `Could not open '${path}': Is a directory`, code: 'EISDIR' }
-  if (st.isCharacterDevice() && opts.format !== 'file') {
+  if (st.isCharacterDevice() && protocol !== 'file') {
     return {
       text: `'${path}' is a character device; ${PROGRAM} opens regular files and block devices only`,
       code: 'ENODEV',
     }
   }
-  if (opts.format === 'host_device' && !st.isCharacterDevice())
+  if (protocol === 'host_device' && !st.isCharacterDevice())
     return {
       text: `'host_device' driver requires '${path}' to be either a character or block device`,
       code: 'EINVAL',
@@ -156,32 +267,46 @@ function targetKindError(path: string, opts: ImageOptions): { text: string; code
   return notRegular
 }
 
-function checkOpened(path: string, dev: Device, opts: ImageOptions): void {
+/** The protocol: driver=file|host_device itself, or file.driver= (a file: prefix) under raw. */
+function protocolOf(opts: ImageOptions): string | undefined {
+  return opts.format === 'file' || opts.format === 'host_device' ? opts.format : opts.protocol
+}
+
+function checkOpened(label: string | null, path: string, dev: Device, opts: ImageOptions): void {
   const format = opts.format
   if ((opts.aio === 'native' || opts.nativeAio) && !dev.direct) {
     throw cantOpen(
-      path,
+      label,
       'aio=native was specified, but it requires cache.direct=on, which was not specified.',
     )
   }
   if (format !== undefined && !RAWIO_FORMATS.has(format)) {
     throw cantOpen(
-      path,
+      label,
       `${PROGRAM} opens raw images only; the '${format}' format is not supported`,
       'ENOTSUP',
     )
   }
-  if (format === 'host_device' && !dev.isBlockDevice) {
-    throw cantOpen(path, `'host_device' driver requires '${path}' to be either a character or block device`)
+  const protocol = protocolOf(opts)
+  if (protocol !== undefined && !RAWIO_FORMATS.has(protocol)) {
+    throw cantOpen(
+      label,
+      `${PROGRAM} opens files and block devices only; the '${protocol}' protocol is not supported`,
+      'ENOTSUP',
+    )
   }
-  if (format === 'file' && dev.isBlockDevice) {
-    throw cantOpen(path, `'file' driver requires '${path}' to be a regular file`)
+  if (protocol === 'host_device' && !dev.isBlockDevice) {
+    throw cantOpen(label, `'host_device' driver requires '${path}' to be either a character or block device`)
+  }
+  if (protocol === 'file' && dev.isBlockDevice) {
+    throw cantOpen(label, `'file' driver requires '${path}' to be a regular file`)
   }
   const perm = opts.readOnly ? null : writePermissionError(dev, dev.direct)
-  if (perm) throw cantOpen(path, perm, 'EPERM')
-  if (!opts.forceShare && !dev.lockImage(opts.readOnly ? 'read' : 'write')) {
-    const e = lockError(path, opts.readOnly ? 'read' : 'write')
-    throw failErr(`${PROGRAM}: can't open device ${path}: ${e.message}`, e.code)
+  if (perm) throw cantOpen(label, perm, 'EPERM')
+  const kind = opts.readOnly ? 'read' : 'write'
+  if (!opts.forceShare && opts.locking !== false && !dev.lockImage(kind)) {
+    const e = lockError(label ?? path, kind)
+    throw failErr(`${PROGRAM}: can't open${label === null ? '' : ` device ${label}`}: ${e.message}`, e.code)
   }
 }
 

@@ -225,17 +225,13 @@ export class Session implements SessionState {
 
   // --- SessionState -------------------------------------------------------------------------------
 
-  async openImage(path: string, opts: ImageOptions): Promise<void> {
+  async openImage(path: string, opts: ImageOptions, label: string | null = path): Promise<void> {
     // an open that waits (a FIFO blkdebug config) ends at SIGINT/SIGTERM (interrupt())
     const abort = new AbortController()
     this.cancelOpen = () => abort.abort()
     try {
-      this.device = await openDevice(path, opts, {
-        engine: this.engine,
-        align: this.align,
-        hooks: this.hooks,
-        signal: abort.signal,
-      })
+      const env = { engine: this.engine, align: this.align, hooks: this.hooks, signal: abort.signal }
+      this.device = await openDevice(path, opts, env, label)
     } finally {
       this.cancelOpen = null
     }
@@ -267,12 +263,13 @@ export class Session implements SessionState {
     if (!dev || !image) return
     await this.drainAio()
     const before = { readOnly: dev.readOnly, cache: dev.cache }
+    const noLock = image.forceShare || image.locking === false
     await dev.reopen({ readOnly: change.readOnly, cache: change.cache })
     try {
-      relock(dev, dev.readOnly, image.forceShare)
+      relock(dev, dev.readOnly, noLock)
     } catch (e) {
       await dev.reopen(before)
-      relock(dev, dev.readOnly, image.forceShare)
+      relock(dev, dev.readOnly, noLock)
       throw e
     }
     image.readOnly = dev.readOnly

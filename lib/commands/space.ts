@@ -75,6 +75,8 @@ export const truncate = defineCommand({
         'ENOTSUP',
       )
     if (req.prealloc === 'metadata') throw failReport('Unsupported preallocation mode: metadata', 'ENOTSUP')
+    // raw_co_truncate: a window with a size is fixed, whatever lies under it.
+    if (dev.window?.size !== undefined) throw failReport('Cannot resize fixed-size raw disks', 'ENOTSUP')
     if (dev.isBlockDevice) {
       if (req.offset > old) throw failReport('Cannot grow device files', 'ENOTSUP')
     } else {

@@ -20,6 +20,13 @@ export interface ImageOptions {
   forceShare: boolean
   /** The driver (-f / -o driver=...): raw, file or host_device; undefined means raw, unprobed. */
   format?: string
+  /** The raw format's window into the target (offset=, size=). */
+  offset?: number
+  size?: number
+  /** The protocol under the format (file.driver=, or a `file:` prefix): file or host_device. */
+  protocol?: string
+  /** file.locking=off: take no image lock (unlike force-share, also for writers). */
+  locking?: boolean
 }
 
 export const defaultImageOptions: ImageOptions = {
@@ -47,7 +54,7 @@ export interface SessionState {
   loadCommands(): Promise<readonly Command[]>
   findCommand(name: string): Promise<Command | undefined>
   /** Opens `path` as the session's image; throws CommandStop with qemu's "can't open device" text. */
-  openImage(path: string, opts: ImageOptions): Promise<void>
+  openImage(path: string, opts: ImageOptions, label?: string | null): Promise<void>
   closeImage(): Promise<void>
   /** Changes read-only status, cache mode and discard mode in place (reopen). */
   reopenImage(change: { readOnly?: boolean; cache?: CacheMode; discard?: DiscardMode }): Promise<void>

@@ -135,9 +135,15 @@ describe('mistakes', () => {
   })
 
   it('reads --image-opts', () => {
-    expect(config(['--image-opts', 'driver=raw,file.filename=/x/y'])).toMatchObject({
-      file: '/x/y',
-      image: { format: 'raw' },
-    })
+    // The options are kept whole; they are applied (and checked) when the image is opened.
+    const cfg = config(['--image-opts', 'driver=raw,file.filename=/x/y,offset=4k'])
+    expect(cfg.file).toBe('/x/y')
+    expect(cfg.imageOptions).toEqual(
+      new Map([
+        ['driver', 'raw'],
+        ['file.filename', '/x/y'],
+        ['offset', '4k'],
+      ]),
+    )
   })
 })
