@@ -22,16 +22,15 @@ process.on('exit', (code) => {
   process.exitCode = 1
 })
 
-require(entry)
-  .main(process.argv.slice(2))
-  .then(
-    (status) => {
-      settled = true
-      process.exit(status)
-    },
-    (e) => {
-      settled = true
-      process.stderr.write(`rawio: ${e?.message ? e.message : String(e)}\n`)
-      process.exit(1)
-    },
-  )
+const cli = require(entry)
+cli.main(cli.rawArgv()).then(
+  (status) => {
+    settled = true
+    process.exit(status)
+  },
+  (e) => {
+    settled = true
+    process.stderr.write(`rawio: ${e?.message ? e.message : String(e)}\n`)
+    process.exit(1)
+  },
+)

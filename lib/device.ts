@@ -9,6 +9,7 @@ import type { AlignMode, BlockDriver, DriverContext, IoResult, ZeroOptions } fro
 import { ioError } from './errors'
 import { FileDriver } from './file-driver'
 import { binding, type NativeDevice, type NativeGeometry } from './native'
+import { fsPath } from './paths'
 import { checkWindow, type RawWindow, RawWindowDriver } from './raw-window'
 import { extentsOf } from './space'
 
@@ -169,7 +170,7 @@ export class Device implements DriverContext {
     if (!isCacheMode(cache)) throw new TypeError(`unknown cache mode '${cache}'`)
     const align = opts.align ?? 'auto'
     if (align !== 'auto' && align !== 'strict') throw new TypeError(`align must be 'auto' or 'strict'`)
-    const native = new (binding().NativeDevice)(path, {
+    const native = new (binding().NativeDevice)(fsPath(path), {
       readOnly: !!opts.readOnly,
       direct: cacheModes[cache].direct,
       exclusive: !!opts.exclusive,

@@ -73,7 +73,7 @@ export interface EngineReport {
 
 /** Everything the addon exports (native/addon.cc). */
 export interface Binding {
-  NativeDevice: new (path: string, opts: NativeOpenOptions) => NativeDevice
+  NativeDevice: new (path: string | Buffer, opts: NativeOpenOptions) => NativeDevice
   ops: {
     flush: number
     fsync: number

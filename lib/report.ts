@@ -2,6 +2,7 @@
 // qemu-io's human text (print_report, -C CSV, dump_buffer) or, in JSON mode, one object per line.
 
 import { writeSync } from 'node:fs'
+import { encodeText } from './paths'
 import { formatReport, hexdump, type IoStats, tdiv } from './units'
 
 /** The name at the head of rawio's own diagnostics, where qemu-io's error_report says `qemu-io:`. */
@@ -109,7 +110,7 @@ export function stringSink(): Sink & { stdout: string; stderr: string } {
 
 /** Write all of `text` to fd synchronously, so stdout and stderr lines keep their order. */
 function writeAll(fd: number, text: string): void {
-  const buf = Buffer.from(text, 'utf8')
+  const buf = encodeText(text)
   let done = 0
   while (done < buf.length) {
     try {

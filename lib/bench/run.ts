@@ -5,8 +5,9 @@ import { EventEmitter } from 'node:events'
 import { readFileSync } from 'node:fs'
 import { hostname } from 'node:os'
 import { join } from 'node:path'
-import { IoError } from '../errors'
+import { IoError, UsageError } from '../errors'
 import { binding, type NativeGeometry, packageRoot } from '../native'
+import { hasRawBytes } from '../paths'
 import { checkTarget, InterlockError } from '../safety/interlock'
 import { benchBinding, type NativeBenchHandle, type NativeBenchResult } from './binding'
 import { ImageLocks } from './image-lock'
@@ -148,6 +149,8 @@ export async function prepareBench(
   options: JobOptions,
   opts: BenchRunOptions = {},
 ): Promise<PreparedBench> {
+  if (hasRawBytes(path))
+    throw new UsageError(`the target's name is not valid UTF-8: bench cannot open it by that name yet`)
   const rw = options.rw ?? 'read'
   const writes = rw !== 'read' && rw !== 'randread'
   const writable = !options.readonly && writes

@@ -7,6 +7,7 @@ import { closeSync, constants as fsc, fstatSync, openSync, readSync } from 'node
 import { Socket } from 'node:net'
 import { constants } from 'node:os'
 import { binding } from '../native'
+import { fsPath } from '../paths'
 import { BlkdebugConfigError, type ConfigRule, describeErrno, parseBlkdebugConfig } from './config'
 
 /** The most of a config file rawio reads (qemu reads any size, a line at a time). */
@@ -82,7 +83,7 @@ function readStream(fd: number, path: string, limit: number, signal?: AbortSigna
 async function readText(path: string, limit: number, signal?: AbortSignal): Promise<string> {
   let fd: number
   try {
-    fd = openSync(path, fsc.O_RDONLY | fsc.O_NONBLOCK)
+    fd = openSync(fsPath(path), fsc.O_RDONLY | fsc.O_NONBLOCK)
   } catch (e) {
     throw new BlkdebugConfigError(path, 0, `Could not read blkdebug config file: ${errnoText(errorCode(e))}`)
   }

@@ -1,22 +1,23 @@
 // Non-interactive input, read as qemu-io's fetchline_fgets does: one line at a time (at most 1023
-// characters per read, the rest is the next line), the command run before the next line is read,
-// and the prompt printed before each read even though nobody sees it.
+// bytes per read, the rest is the next line), the command run before the next line is read, and the
+// prompt printed before each read even though nobody sees it. Lines are bytes: what is not UTF-8
+// stays the exact bytes (lib/paths), so a file name typed there opens that very file.
 import type { Session } from '../commands/session'
 import { PROGRAM } from '../commands/spec'
+import { decodeBytes, encodeText } from '../paths'
 import type { Sink } from '../report'
 
 const MAXREADLINESZ = 1024
 
 /** Pulls lines off a stream, one at a time. */
 export class LineReader {
-  private buf = ''
+  private buf: Buffer = Buffer.alloc(0)
   private ended = false
   private wake: (() => void) | null = null
 
   constructor(private readonly input: NodeJS.ReadableStream) {
-    input.setEncoding?.('utf8')
     input.on('data', (chunk: string | Buffer) => {
-      this.buf += typeof chunk === 'string' ? chunk : chunk.toString('utf8')
+      this.buf = Buffer.concat([this.buf, typeof chunk === 'string' ? encodeText(chunk) : chunk])
       this.input.pause()
       this.wake?.()
     })
@@ -30,27 +31,21 @@ export class LineReader {
     })
   }
 
+  /** The first `end` bytes as a line; `skip` bytes leave the buffer. */
+  private take(end: number, skip: number): string {
+    const line = decodeBytes(this.buf.subarray(0, end))
+    this.buf = this.buf.subarray(skip)
+    return line
+  }
+
   /** fgets(): a line without its newline, or null at end of input (or once `stop` is aborted). */
   async next(stop?: AbortSignal): Promise<string | null> {
     for (;;) {
       if (stop?.aborted) return null
-      const nl = this.buf.indexOf('\n')
-      if (nl >= 0 && nl < MAXREADLINESZ - 1) {
-        const line = this.buf.slice(0, nl)
-        this.buf = this.buf.slice(nl + 1)
-        return line
-      }
-      if (this.buf.length >= MAXREADLINESZ - 1) {
-        const line = this.buf.slice(0, MAXREADLINESZ - 1)
-        this.buf = this.buf.slice(MAXREADLINESZ - 1)
-        return line
-      }
-      if (this.ended) {
-        if (this.buf === '') return null
-        const line = this.buf
-        this.buf = ''
-        return line
-      }
+      const nl = this.buf.indexOf(0x0a)
+      if (nl >= 0 && nl < MAXREADLINESZ - 1) return this.take(nl, nl + 1)
+      if (this.buf.length >= MAXREADLINESZ - 1) return this.take(MAXREADLINESZ - 1, MAXREADLINESZ - 1)
+      if (this.ended) return this.buf.length === 0 ? null : this.take(this.buf.length, this.buf.length)
       await new Promise<void>((resolve) => {
         this.wake = resolve
         stop?.addEventListener('abort', () => resolve(), { once: true })

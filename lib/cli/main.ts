@@ -10,6 +10,8 @@ import { type CliConfig, parseCli } from './options'
 import { usageText } from './usage'
 import { versionReport } from './version'
 
+export { rawArgv } from './argv'
+
 export interface MainIo {
   sink?: Sink
   stdin?: NodeJS.ReadableStream & { isTTY?: boolean }

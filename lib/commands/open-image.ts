@@ -5,6 +5,7 @@ import '../blkdebug/register'
 import { type CacheMode, cacheModes } from '../cache-modes'
 import { type AlignMode, Device, type DeviceHooks, type EngineChoice } from '../device'
 import { IoError, lockError } from '../errors'
+import { fsPath } from '../paths'
 import { parseSize } from '../units'
 import { parseBool, parseDiscardMode, QEMU_FORMATS, RAWIO_FORMATS } from './image-options'
 import { strerror } from './io'
@@ -244,7 +245,7 @@ function openProblem(e: unknown): string {
 function targetKindError(path: string, opts: ImageOptions): { text: string; code: string } | null {
   let st: ReturnType<typeof statSync>
   try {
-    st = statSync(path)
+    st = statSync(fsPath(path))
   } catch {
     return null // the open says why (ENOENT, EACCES, ...)
   }

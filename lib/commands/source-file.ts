@@ -3,6 +3,7 @@
 // without blocking (O_NONBLOCK), so a FIFO can never hold the process deaf to signals.
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs'
 import { binding } from '../native'
+import { fsPath } from '../paths'
 import { ioBuffer } from './io'
 import { type CommandStop, failErr } from './spec'
 import type { SessionState } from './state'
@@ -27,7 +28,7 @@ function perror(file: string, e: unknown): CommandStop {
 function openSource(file: string): number {
   let fd: number
   try {
-    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY)
+    fd = openSync(fsPath(file), constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY)
   } catch (e) {
     throw perror(file, e)
   }

@@ -52,10 +52,18 @@ inline uint32_t ReadU32(const Napi::Object& o, const char* key, uint32_t def, ui
   return static_cast<uint32_t>(v);
 }
 
-// A path: a non-empty string without NUL bytes.
+// A path: a non-empty string (UTF-8) or Buffer (its exact bytes: file names need not be UTF-8),
+// without NUL bytes.
 inline std::string ReadPath(const Napi::Value& v) {
-  if (!v.IsString()) throw Napi::TypeError::New(v.Env(), "path must be a string");
-  std::string p = v.As<Napi::String>().Utf8Value();
+  std::string p;
+  if (v.IsBuffer()) {
+    Napi::Buffer<char> bytes = v.As<Napi::Buffer<char>>();
+    p.assign(bytes.Data(), bytes.Length());
+  } else if (v.IsString()) {
+    p = v.As<Napi::String>().Utf8Value();
+  } else {
+    throw Napi::TypeError::New(v.Env(), "path must be a string or a Buffer");
+  }
   if (p.empty() || p.find('\0') != std::string::npos)
     throw Napi::TypeError::New(v.Env(), "path must be a non-empty string without NUL bytes");
   return p;
