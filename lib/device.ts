@@ -124,6 +124,8 @@ export class Device implements DriverContext {
   /** The raw format's window into the target (offset/size), when opened with one. */
   readonly window?: Readonly<RawWindow>
   private geo: Geometry
+  /** The target's own geometry (the window's lower side); the same as geo without a window. */
+  private targetGeo: Geometry
   private mode: CacheMode
   private ro: boolean
 
@@ -141,11 +143,14 @@ export class Device implements DriverContext {
     this.ro = opts.readOnly
     this.align = opts.align
     this.geo = native.probe()
+    this.targetGeo = this.geo
     const hooks = opts.hooks ?? {}
     // Under a raw window the drivers below it work in the target's terms: its size, not the window's.
-    let below = this.geo
     const lower: DriverContext = opts.window
-      ? Object.create(this, { size: { get: () => below.size }, geometry: { get: () => below } })
+      ? Object.create(this, {
+          size: { get: () => this.targetGeo.size },
+          geometry: { get: () => this.targetGeo },
+        })
       : this
     // the first-write gate guards the target: it runs where a write reaches it, in the file driver
     const gate = hooks.beforeFirstWrite
@@ -153,7 +158,7 @@ export class Device implements DriverContext {
     const stack = hooks.wrapDriver ? hooks.wrapDriver(file, lower) : file
     this.driver = opts.window
       ? new RawWindowDriver(stack, opts.window, (g) => {
-          below = g
+          this.targetGeo = g
         })
       : stack
     if (opts.window) {
@@ -200,6 +205,10 @@ export class Device implements DriverContext {
   }
   get size(): number {
     return this.geo.size
+  }
+  /** The target's own size: `size` unless the device is a raw window (`window`) into it. */
+  get targetSize(): number {
+    return this.window ? this.targetGeo.size : this.geo.size
   }
   get cache(): CacheMode {
     return this.mode

@@ -8,8 +8,7 @@ import { IoError, lockError } from '../errors'
 import { fsPath } from '../paths'
 import { parseSize } from '../units'
 import { parseBool, parseDiscardMode, QEMU_FORMATS, RAWIO_FORMATS } from './image-options'
-import { strerror } from './io'
-import { imageLength } from './sectors'
+import { SECTOR, strerror } from './io'
 import { type CommandStop, failErr, failReport, PROGRAM } from './spec'
 import type { ImageOptions } from './state'
 
@@ -318,7 +317,8 @@ function checkOpened(label: string | null, path: string, dev: Device, opts: Imag
  */
 export function writePermissionError(dev: Device, direct: boolean): string | null {
   const align = direct ? dev.geometry.dioOffsetAlign || dev.geometry.logicalBlockSize : 1
-  if (align <= 1 || imageLength(dev) % align === 0) return null
+  // the protocol node's size (a raw window's own size is not checked: qemu's raw node aligns to 1)
+  if (align <= 1 || (Math.ceil(dev.targetSize / SECTOR) * SECTOR) % align === 0) return null
   return "Cannot get 'write' permission without 'resize': Image size is not a multiple of request alignment"
 }
 

@@ -67,6 +67,22 @@ describe.skipIf(skipReason(noQemu, 'raw window comparisons'))('raw offset/size v
       expect(readFileSync(rf).equals(readFileSync(qf))).toBe(true)
     },
   )
+
+  it.skipIf(skipReason(loopUnavailable(), 'raw window on loop devices'))(
+    "write permission under O_DIRECT is the target's (4 KiB sectors, a window of 4.5 KiB)",
+    () => {
+      // qemu checks the protocol node's size against its request alignment, not the window's
+      const cmds = ['-c', 'write -P 0x11 0 4k', '-c', 'read -P 0x11 0 4k', '-c', 'length']
+      const opts = (dev: string) => `driver=raw,file.filename=${dev},size=4608,cache.direct=on`
+      const ql = scratch.loop(scratch.file('q4k.img', 1 * MiB), { sectorSize: 4096 })
+      const rl = scratch.loop(scratch.file('r4k.img', 1 * MiB), { sectorSize: 4096 })
+      const want = qemuIo(['--image-opts', ...cmds, opts(ql)])
+      expect(want.status).toBe(0)
+      expect(rawio(['--image-opts', ...cmds, opts(rl)])).toEqual(want)
+      scratch.detach(ql)
+      scratch.detach(rl)
+    },
+  )
 })
 
 describe('Device.open with a window', () => {
