@@ -67,6 +67,7 @@ export type {
   NativeGeometry,
   NativeOpenOptions,
 } from './native'
+export { type RawWindow, RawWindowError } from './raw-window'
 export { type IoReportOptions, type OutputMode, processSink, Reporter, type Sink, stringSink } from './report'
 export * from './safety'
 export type { ProcSources } from './safety/block-usage'
