@@ -14,7 +14,7 @@ import { checkWindow, type RawWindow, RawWindowDriver } from './raw-window'
 import { extentsOf } from './space'
 
 export type { AlignMode, BlockDriver, DriverContext, IoResult, ZeroOptions } from './driver'
-export type EngineChoice = 'auto' | 'io_uring' | 'threads'
+export type EngineChoice = 'auto' | 'io_uring' | 'threads' | 'libaio'
 export type { CacheMode } from './cache-modes'
 export type Geometry = NativeGeometry
 export type { NativeDevice } from './native'
@@ -219,7 +219,7 @@ export class Device implements DriverContext {
   get direct(): boolean {
     return cacheModes[this.mode].direct
   }
-  get engine(): 'io_uring' | 'threads' | 'closed' {
+  get engine(): 'io_uring' | 'threads' | 'libaio' | 'closed' {
     return this.driver.info().engine
   }
   get isBlockDevice(): boolean {

@@ -32,7 +32,7 @@ export interface NativeOpenOptions {
   readOnly?: boolean
   direct?: boolean
   exclusive?: boolean
-  engine?: 'auto' | 'io_uring' | 'threads'
+  engine?: 'auto' | 'io_uring' | 'threads' | 'libaio'
   depth?: number
   spinUs?: number
 }
@@ -41,7 +41,7 @@ export interface NativeDeviceInfo {
   path: string
   open: boolean
   fd: number
-  engine: 'io_uring' | 'threads' | 'closed'
+  engine: 'io_uring' | 'threads' | 'libaio' | 'closed'
   kind: 'block' | 'file'
   direct: boolean
   exclusive: boolean
@@ -69,6 +69,9 @@ export interface EngineReport {
   ioUringBuilt: boolean
   threads: boolean
   ioUringReason?: string
+  /** Linux AIO (io_setup works); absent from addons older than the libaio engine. */
+  libaio?: boolean
+  libaioReason?: string
 }
 
 /** Everything the addon exports (native/addon.cc). */

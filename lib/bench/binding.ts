@@ -3,7 +3,7 @@
 import { type Binding, binding } from '../native'
 
 export type RwMode = 'read' | 'write' | 'randread' | 'randwrite' | 'rw' | 'randrw' | 'trim' | 'randtrim'
-export type BenchEngine = 'io_uring' | 'threads'
+export type BenchEngine = 'io_uring' | 'threads' | 'libaio'
 
 /** The job exactly as the native runner takes it: every value resolved, in bytes and ns. */
 export interface NativeBenchJob {

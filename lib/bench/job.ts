@@ -18,6 +18,8 @@ export interface TargetInfo {
 export interface EngineAvailability {
   io_uring: boolean
   ioUringReason?: string
+  libaio?: boolean
+  libaioReason?: string
 }
 
 export interface ResolvedJob {
@@ -75,6 +77,11 @@ function chooseEngine(
   warnings: string[],
 ): BenchEngine {
   if (want === 'threads') return 'threads'
+  if (want === 'libaio') {
+    if (engines.libaio === false)
+      fail(`engine libaio is not usable: ${engines.libaioReason ?? 'unknown reason'}`)
+    return 'libaio'
+  }
   if (engines.io_uring) return 'io_uring'
   if (want === 'io_uring') fail(`engine io_uring is not usable: ${engines.ioUringReason ?? 'unknown reason'}`)
   warnings.push(

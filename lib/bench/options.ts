@@ -185,9 +185,9 @@ export const jobOptionTable: Table = {
   },
   engine: {
     arg: 'ENGINE',
-    help: 'io_uring|threads (default: io_uring when usable)',
+    help: 'io_uring|threads|libaio (default: io_uring when usable)',
     alias: ['ioengine'],
-    parse: oneOf('engine', ['auto', 'io_uring', 'threads'] as const, {
+    parse: oneOf('engine', ['auto', 'io_uring', 'threads', 'libaio'] as const, {
       psync: 'threads',
       sync: 'threads',
       pvsync2: 'threads',

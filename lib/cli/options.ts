@@ -124,7 +124,7 @@ const HANDLERS: Record<OptionKey, Handler> = {
   }),
   json: does((cfg) => (cfg.json = true)),
   engine: does((cfg, v) => {
-    if (v !== 'auto' && v !== 'io_uring' && v !== 'threads') {
+    if (v !== 'auto' && v !== 'io_uring' && v !== 'threads' && v !== 'libaio') {
       throw new CommandStop([err(`${PROGRAM}: Invalid engine option: ${v}`)])
     }
     cfg.engine = v

@@ -26,7 +26,7 @@ export function capabilityLines(c: Capabilities): string[] {
   if (!c.loaded) return [`engines: none (${c.error.split('\n')[0]})`]
   const e = c.engines
   const lines = [
-    `engines: ${e.io_uring ? 'io_uring' : `io_uring unavailable (${e.ioUringReason ?? 'unknown'})`}, threads`,
+    `engines: ${e.io_uring ? 'io_uring' : `io_uring unavailable (${e.ioUringReason ?? 'unknown'})`}, threads${e.libaio ? ', libaio' : ''}`,
   ]
   const b = c.build
   const how = b ? [b.staticCxx ? 'libstdc++ static' : '', b.compiler ? `gcc ${b.compiler}` : ''] : []

@@ -193,9 +193,11 @@ export async function openDevice(
   const engine: EngineChoice =
     opts.aio === 'threads'
       ? 'threads'
-      : opts.aio === 'io_uring' || opts.aio === 'native'
+      : opts.aio === 'io_uring'
         ? 'io_uring'
-        : env.engine
+        : opts.aio === 'native' || opts.nativeAio
+          ? 'libaio'
+          : env.engine
   const window =
     opts.offset !== undefined || opts.size !== undefined
       ? { offset: opts.offset ?? 0, size: opts.size }

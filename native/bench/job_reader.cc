@@ -59,8 +59,9 @@ std::vector<BlockSizeShare> ReadShares(const Napi::Object& o, const char* key,
   }
   uint32_t total = 0;
   for (const BlockSizeShare& b : out) {
-    if (b.size == 0 || b.size > (1u << 30))
-      throw Napi::RangeError::New(env, "block sizes must be 1..1 GiB");
+    if (b.size == 0) throw Napi::RangeError::New(env, "bs must be at least 1 byte");
+    if (b.size > (1u << 30))
+      throw Napi::RangeError::New(env, "bs " + std::to_string(b.size) + " is larger than 1 GiB");
     total += b.percent;
   }
   if (total != 100) throw Napi::RangeError::New(env, "bssplit percentages must add up to 100");
@@ -154,19 +155,22 @@ void ReadVerify(const Napi::Object& o, JobSpec* s) {
   s->verify_seed = ReadU64(o, "verifySeed", s->randseed);
   s->verify_gen = ReadU32(o, "verifyGen", 1, 0, UINT32_MAX);
   s->verify_bs = ReadU32(o, "verifyBs", s->bs.size() == 1 ? s->bs[0].size : 0, 0, UINT32_MAX);
-  if (s->workload == Workload::kTrim) throw Napi::RangeError::New(env, "verify cannot check trims");
+  if (s->workload == Workload::kTrim)
+    throw Napi::RangeError::New(env, "--verify=stamp checks reads and writes, but rw=trim trims");
   if (!StampBlockSizeValid(s->verify_bs))
-    throw Napi::RangeError::New(env, "verifyBs " + std::to_string(s->verify_bs) +
-                                         " cannot hold a stamp (a multiple of 4, 64 B .. 64 MiB)");
+    throw Napi::RangeError::New(
+        env, "verify=stamp needs stamp blocks of 64 B .. 64 MiB, a multiple of 4; " +
+                 std::to_string(s->verify_bs) + " is not (give --verify_bs)");
   std::vector<BlockSizeShare> all = s->bs;
   all.insert(all.end(), s->bs_write.begin(), s->bs_write.end());
   for (const BlockSizeShare& b : all)
     if (b.size % s->verify_bs)
-      throw Napi::RangeError::New(env, "verifyBs " + std::to_string(s->verify_bs) +
-                                           " does not divide bs " + std::to_string(b.size));
+      throw Napi::RangeError::New(env, "verify_bs " + std::to_string(s->verify_bs) +
+                                           " does not divide bs " + std::to_string(b.size) +
+                                           " (give --verify_bs)");
   if (s->offset % s->verify_bs)
     throw Napi::RangeError::New(env, "offset " + std::to_string(s->offset) +
-                                         " is not a multiple of verifyBs " +
+                                         " is not a multiple of the stamp block size " +
                                          std::to_string(s->verify_bs));
 }
 
@@ -200,8 +204,11 @@ JobSpec ReadJobSpec(const Napi::Object& o) {
     s.engine = BenchEngine::kUring;
   else if (engine == "threads")
     s.engine = BenchEngine::kThreads;
+  else if (engine == "libaio")
+    s.engine = BenchEngine::kLibaio;
   else
-    throw Napi::TypeError::New(env, "engine must be 'io_uring' or 'threads', got '" + engine + "'");
+    throw Napi::TypeError::New(
+        env, "engine must be 'io_uring', 'threads' or 'libaio', got '" + engine + "'");
   s.fixedbufs = ReadBool(o, "fixedbufs", false);
   s.registerfiles = ReadBool(o, "registerfiles", false);
   s.hipri = ReadBool(o, "hipri", false);
@@ -213,11 +220,16 @@ JobSpec ReadJobSpec(const Napi::Object& o) {
   s.start_at_ns = ReadU64(o, "startAtUs", 0) * 1000;  // epoch ns would not fit a double exactly
   ReadShape(o, &s);
 
-  if (s.size == 0) throw Napi::RangeError::New(env, "size must be > 0");
-  if (s.MaxBs() > s.size) throw Napi::RangeError::New(env, "bs is larger than size");
+  if (s.size == 0)
+    throw Napi::RangeError::New(env, s.path + " is empty (size 0): nothing to benchmark");
+  if (s.MaxBs() > s.size)
+    throw Napi::RangeError::New(
+        env, "size " + std::to_string(s.size) + " is smaller than bs " + std::to_string(s.MaxBs()));
   if (s.time_based && s.runtime_ns == 0)
-    throw Napi::RangeError::New(env, "time_based needs a runtime");
-  if (s.hipri && !s.direct) throw Napi::RangeError::New(env, "hipri needs direct I/O");
+    throw Napi::RangeError::New(env, "--time_based needs --runtime");
+  if (s.hipri && !s.direct)
+    throw Napi::RangeError::New(
+        env, "--hipri needs --direct=1 (polled completions are for O_DIRECT only)");
   ReadVerify(o, &s);
   return s;
 }

@@ -1,5 +1,6 @@
-// JS job object -> JobSpec. lib/bench/job.ts validates with clear messages first;
-// this is the backstop: TypeError/RangeError, never an abort.
+// JS job object -> JobSpec. lib/bench/job.ts (resolveJob) validates first; this is the
+// backstop: TypeError/RangeError, never an abort, and where a rule is the same as
+// resolveJob's it says it in resolveJob's words.
 #pragma once
 
 #include <napi.h>

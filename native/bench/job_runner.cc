@@ -106,9 +106,11 @@ int JobRunner::Setup(std::string* why, const char** syscall) {
 
   int err = 0;
   bool uring = spec_.engine == BenchEngine::kUring;
-  *syscall = uring ? "io_uring_setup" : "engine";
-  std::unique_ptr<Engine> engine =
-      CreateEngine(uring ? EngineKind::kUring : EngineKind::kThreads, eo, &err, why);
+  EngineKind kind = uring                                  ? EngineKind::kUring
+                    : spec_.engine == BenchEngine::kLibaio ? EngineKind::kLibaio
+                                                           : EngineKind::kThreads;
+  *syscall = uring ? "io_uring_setup" : kind == EngineKind::kLibaio ? "io_setup" : "engine";
+  std::unique_ptr<Engine> engine = CreateEngine(kind, eo, &err, why);
   if (!engine) {
     if (uring && err == -ENOTSUP && why->find("without liburing") != std::string::npos)
       *why = "engine io_uring: rawio was built without liburing (use --engine=threads)";

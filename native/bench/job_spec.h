@@ -14,7 +14,7 @@ constexpr int kDirCount = 4;
 constexpr int kDataDirCount = 3;  // read, write, trim: the directions that move bytes
 
 enum class Workload : uint8_t { kRead, kWrite, kMixed, kTrim };
-enum class BenchEngine : uint8_t { kUring, kThreads };
+enum class BenchEngine : uint8_t { kUring, kThreads, kLibaio };
 
 // random_distribution (fio's names): uniform ("random"), fio's own zipf/pareto/normal
 // generators, or zones of the region taking given shares of the requests.

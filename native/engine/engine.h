@@ -49,7 +49,7 @@ class Engine {
   virtual size_t InFlight() const = 0;
 };
 
-enum class EngineKind { kAuto, kUring, kThreads };
+enum class EngineKind { kAuto, kUring, kThreads, kLibaio };
 
 // Everything an engine may be asked for. The ring options are refused by the thread
 // pool with a message naming the option.
@@ -69,6 +69,8 @@ struct EngineInfo {
   bool uring_built = false;
   bool uring_usable = false;
   std::string uring_reason;  // why io_uring is not usable, if it is not
+  bool libaio_usable = false;
+  std::string libaio_reason;
 };
 
 // One attempt of a request, synchronously, through sys_ops: the raw result (bytes
@@ -80,9 +82,10 @@ EngineInfo ProbeEngines();
 // (and the refused option).
 std::unique_ptr<Engine> CreateEngine(EngineKind kind, const EngineOptions& opts, int* err,
                                      std::string* why);
-// The ring and the pool, for the registry.
+// The ring, the pool and Linux AIO, for the registry.
 std::unique_ptr<Engine> CreateUringEngine(const EngineOptions& opts, int* err, std::string* why);
 std::unique_ptr<Engine> CreateThreadEngine(unsigned threads, int signal_fd);
+std::unique_ptr<Engine> CreateAioEngine(const EngineOptions& opts, int* err, std::string* why);
 bool UringUsable(std::string* reason);
 
 }  // namespace rawio

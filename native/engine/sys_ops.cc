@@ -3,10 +3,12 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/aio_abi.h>
 #include <linux/fs.h>
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -146,6 +148,31 @@ int SysEventfdWrite(int fd) {
 int SysEventfdDrain(int fd) {
   uint64_t value;
   return Ret(static_cast<int>(read(fd, &value, sizeof(value))));
+}
+
+int SysIoSetup(unsigned nr_events, unsigned long* ctx) {
+  aio_context_t c = 0;
+  long r = syscall(SYS_io_setup, nr_events, &c);
+  if (r < 0) return -errno;
+  *ctx = static_cast<unsigned long>(c);
+  return 0;
+}
+
+int SysIoDestroy(unsigned long ctx) {
+  return syscall(SYS_io_destroy, static_cast<aio_context_t>(ctx)) < 0 ? -errno : 0;
+}
+
+int SysIoSubmit(unsigned long ctx, long nr, struct iocb** iocbs) {
+  long r;
+  do r = syscall(SYS_io_submit, static_cast<aio_context_t>(ctx), nr, iocbs);
+  while (r < 0 && errno == EINTR);
+  return r < 0 ? -errno : static_cast<int>(r);
+}
+
+int SysIoGetevents(unsigned long ctx, long min_nr, long nr, struct io_event* events,
+                   const struct timespec* timeout) {
+  long r = syscall(SYS_io_getevents, static_cast<aio_context_t>(ctx), min_nr, nr, events, timeout);
+  return r < 0 ? -errno : static_cast<int>(r);
 }
 
 int SysPollOne(int fd, short events, int timeout_ms) {

@@ -8,7 +8,11 @@
 #include <sys/uio.h>
 
 #include <cstdint>
+#include <ctime>
 #include <string>
+
+struct iocb;
+struct io_event;
 
 namespace rawio {
 
@@ -41,6 +45,14 @@ int SysFlock(int fd, int type, bool wait);  // OFD lock of the whole file: F_RDL
 int SysEventfd();
 int SysEventfdWrite(int fd);
 int SysEventfdDrain(int fd);
+
+// Linux AIO (the libaio engine), as raw syscalls: io_setup(2), io_destroy(2),
+// io_submit(2) (returns how many were taken), io_getevents(2) (timeout null: wait).
+int SysIoSetup(unsigned nr_events, unsigned long* ctx);
+int SysIoDestroy(unsigned long ctx);
+int SysIoSubmit(unsigned long ctx, long nr, struct iocb** iocbs);
+int SysIoGetevents(unsigned long ctx, long min_nr, long nr, struct io_event* events,
+                   const struct timespec* timeout);
 
 // For the benchmark runner (native/bench).
 // poll(2) on one fd; returns the number of ready fds (0 on timeout) or -errno.

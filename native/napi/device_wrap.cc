@@ -34,8 +34,9 @@ EngineKind ParseEngine(Napi::Env env, const std::string& s) {
   if (s == "auto") return EngineKind::kAuto;
   if (s == "io_uring") return EngineKind::kUring;
   if (s == "threads") return EngineKind::kThreads;
-  throw Napi::TypeError::New(env,
-                             "engine must be 'auto', 'io_uring' or 'threads', got '" + s + "'");
+  if (s == "libaio") return EngineKind::kLibaio;
+  throw Napi::TypeError::New(
+      env, "engine must be 'auto', 'io_uring', 'threads' or 'libaio', got '" + s + "'");
 }
 
 constexpr unsigned kDefaultDepth = 128;
@@ -84,7 +85,10 @@ DeviceWrap::DeviceWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Device
   int err = 0;
   std::string error;
   std::unique_ptr<Engine> engine = CreateEngine(kind, eopts, &err, &error);
-  if (!engine) ThrowIoError(env, -ENOTSUP, ErrorSite{"io_uring_setup", -1, -1, path_, error});
+  if (!engine)
+    ThrowIoError(env, -ENOTSUP,
+                 ErrorSite{kind == EngineKind::kLibaio ? "io_setup" : "io_uring_setup", -1, -1,
+                           path_, error});
   pump_ = std::make_unique<CompletionPump>(env, std::make_unique<IoCore>(std::move(engine), false),
                                            this, spin_ns);
   if (AddonData* data = GetAddonData(env)) data->devices.insert(this);

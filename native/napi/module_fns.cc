@@ -19,6 +19,8 @@ Napi::Value Engines(const Napi::CallbackInfo& info) {
   o.Set("ioUringBuilt", Napi::Boolean::New(env, e.uring_built));
   o.Set("threads", Napi::Boolean::New(env, true));
   if (!e.uring_usable) o.Set("ioUringReason", e.uring_reason);
+  o.Set("libaio", Napi::Boolean::New(env, e.libaio_usable));
+  if (!e.libaio_usable) o.Set("libaioReason", e.libaio_reason);
   return o;
 }
 

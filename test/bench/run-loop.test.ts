@@ -5,16 +5,14 @@ import { execFileSync } from 'node:child_process'
 import { closeSync, constants, openSync, readSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { bench, startBench } from '../../lib/bench/run'
-import { loopUnavailable, Scratch, skipReason, uringUnavailable } from '../helpers/targets'
+import { loopUnavailable, Scratch, skipReason, usableEngines } from '../helpers/targets'
 
 const MiB = 2 ** 20
 const noLoop = skipReason(loopUnavailable(), 'bench loop-device runs')
 const scratch = new Scratch()
 afterAll(() => scratch.cleanup())
 
-const engines = (['io_uring', 'threads'] as const).filter(
-  (e) => e === 'threads' || !skipReason(uringUnavailable(), 'io_uring bench loop runs'),
-)
+const engines = usableEngines('bench loop runs')
 
 function allZero(dev: string, length: number): boolean {
   const fd = openSync(dev, 'r')

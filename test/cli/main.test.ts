@@ -85,7 +85,7 @@ describe('help and version', () => {
     expect(r).toEqual({
       status: 0,
       stdout: expect.stringMatching(
-        /^rawio version 0\.1\.0 \(qemu-io 7\.2 command language\)\nengines: (io_uring|io_uring unavailable \(.*\)), threads\naddon: .*\nio_uring: [\s\S]*libblkid: .*\n$/,
+        /^rawio version 0\.1\.0 \(qemu-io 7\.2 command language\)\nengines: (io_uring|io_uring unavailable \(.*\)), threads(, libaio)?\naddon: .*\nio_uring: [\s\S]*libblkid: .*\n$/,
       ),
       stderr: '',
     })

@@ -15,6 +15,20 @@ export function uringUnavailable(): string | null {
   return e.io_uring ? null : `io_uring unavailable: ${e.ioUringReason}`
 }
 
+export function libaioUnavailable(): string | null {
+  const e = engines()
+  return e.libaio ? null : `libaio unavailable: ${e.libaioReason ?? 'an addon without the libaio engine'}`
+}
+
+/** The engines a suite runs on: threads always, io_uring and libaio when the kernel allows them. */
+export function usableEngines(what: string): Array<'io_uring' | 'threads' | 'libaio'> {
+  return (['io_uring', 'threads', 'libaio'] as const).filter(
+    (e) =>
+      e === 'threads' ||
+      !skipReason(e === 'io_uring' ? uringUnavailable() : libaioUnavailable(), `${e} ${what}`),
+  )
+}
+
 /** Prints why a suite is skipped (vitest's skipIf says nothing by itself). */
 export function skipReason(reason: string | null, what: string): boolean {
   if (reason) console.warn(`skipping ${what}: ${reason}`)

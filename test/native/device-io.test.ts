@@ -3,12 +3,10 @@
 import { readFileSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type CacheMode, Device, IoError } from '../../lib/index'
-import { loopUnavailable, Scratch, skipReason, uringUnavailable } from '../helpers/targets'
+import { loopUnavailable, Scratch, skipReason, usableEngines } from '../helpers/targets'
 
 const MiB = 1 << 20
-const engineList = (['io_uring', 'threads'] as const).filter(
-  (e) => e === 'threads' || !skipReason(uringUnavailable(), 'io_uring engine tests'),
-)
+const engineList = usableEngines('engine tests')
 const kinds = ['file', 'loop', 'loop-dio'] as const
 const noLoop = loopUnavailable()
 const caches: CacheMode[] = ['none', 'writeback', 'writethrough', 'directsync', 'unsafe']
