@@ -105,7 +105,7 @@ describe('rawio -V as a process', () => {
     expect(r.stderr).toBe('')
     const lines = r.stdout.split('\n')
     expect(lines[0]).toBe(VERSION_LINE)
-    expect(lines[1]).toMatch(/^engines: (io_uring|io_uring unavailable \(.+\)), threads$/)
+    expect(lines[1]).toMatch(/^engines: (io_uring|io_uring unavailable \(.+\)), threads(, libaio)?$/)
     expect(lines[2]).toMatch(/^addon: (local build|prebuild|RAWIO_ADDON) \/.+\.node/)
     expect(lines.some((l) => /^io_uring: (built with liburing|not built)/.test(l))).toBe(true)
     expect(lines.at(-2)).toMatch(/^libblkid: /)
