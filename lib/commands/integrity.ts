@@ -19,7 +19,7 @@ import {
   stampHelp,
   stamp as writeStamps,
 } from '../integrity'
-import { RangeProgress } from '../integrity/progress'
+import { RangeProgress, StepProgress } from '../integrity/progress'
 import type { Reporter } from '../report'
 import { deviceOf, ioFailure } from './io'
 import { type CommandStop, defineCommand, failOut, failReport, flag, num, size } from './spec'
@@ -46,7 +46,7 @@ function runFailure(prefix: string, e: unknown): CommandStop {
   return ioFailure(prefix, e)
 }
 
-/** Runs a long stamp or check with the live line (TTY only), cleared before the report. */
+/** Runs a long stamp or check with the live line (TTY only), cleared before the report (align: StepProgress). */
 async function withProgress<R extends { len: number }, T>(
   what: string,
   req: R,
@@ -158,12 +158,15 @@ export const align = defineCommand({
       await session.drainAio()
       await session.guardWrite()
     }
+    const line = new StepProgress('align')
     try {
       if (req.write) await dev.flush()
       const engine = dev.engine === 'closed' ? session.engine : dev.engine
-      return await alignSweep(dev.path, { ...req, engine })
+      return await alignSweep(dev.path, { ...req, engine, onProgress: (f, step) => line.update(f, step) })
     } catch (e) {
       throw runFailure('align failed', e)
+    } finally {
+      line.clear()
     }
   },
   report: (table, out) => reportAlign(tagged(out, 'align'), table),

@@ -2,6 +2,8 @@
 // alignment) in auto mode under O_DIRECT, where rawio bounces reads and read-modify-writes writes.
 // One request at a time, for a fixed time per size. Writes stay in the scratch range and write back
 // the bytes already there.
+
+import { bytesIec } from '../bench/format'
 import { allocAligned } from '../buffers'
 import { Device, type EngineChoice } from '../device'
 
@@ -34,6 +36,32 @@ export interface CostOptions {
   sizes: number[]
   ms: number
   scratch: { offset: number; length: number } | null
+  /** Called as it goes: measurements done (fractional inside one) and the one running now. */
+  onProgress?: (done: number, step: string) => void
+}
+
+export interface CostStep {
+  op: 'read' | 'write'
+  size: number
+}
+
+/**
+ * The sizes measureCost measures, in order, on a target of `size` bytes whose O_DIRECT offset
+ * alignment is `offsetAlign`: every size that fits with one alignment unit and a byte to spare.
+ * Each step is two measurements (aligned, then unaligned).
+ */
+export function costPlan(
+  sizes: number[],
+  size: number,
+  offsetAlign: number,
+  scratch: { offset: number; length: number } | null,
+): CostStep[] {
+  const align = Math.max(offsetAlign, 4096)
+  const span = Math.min(size, readRegion)
+  const fits = (n: number, room: number) => n + align + 1 <= room
+  const reads = sizes.filter((n) => fits(n, span)).map((n) => ({ op: 'read' as const, size: n }))
+  const writes = scratch ? sizes.filter((n) => fits(n, scratch.length)) : []
+  return [...reads, ...writes.map((n) => ({ op: 'write' as const, size: n }))]
 }
 
 function rate(ops: number, bytes: number, ns: number): Rate {
@@ -41,8 +69,16 @@ function rate(ops: number, bytes: number, ns: number): Rate {
   return { ops, bytes, ns, bytesPerSec: s > 0 ? bytes / s : 0, opsPerSec: s > 0 ? ops / s : 0 }
 }
 
-/** Runs `op(i)` one at a time until `ms` have passed (and at least a few times). */
-async function timed(ms: number, size: number, op: (i: number) => Promise<unknown>): Promise<Rate> {
+/**
+ * Runs `op(i)` one at a time until `ms` have passed (and at least a few times); `tick` is told the
+ * fraction of the time spent after each.
+ */
+async function timed(
+  ms: number,
+  size: number,
+  op: (i: number) => Promise<unknown>,
+  tick: (fraction: number) => void,
+): Promise<Rate> {
   const budget = BigInt(Math.round(ms * 1e6))
   const t0 = process.hrtime.bigint()
   let i = 0
@@ -50,6 +86,7 @@ async function timed(ms: number, size: number, op: (i: number) => Promise<unknow
   while (i < minOps || elapsed < budget) {
     await op(i++)
     elapsed = process.hrtime.bigint() - t0
+    tick(Math.min(0.99, Number(elapsed) / Number(budget || 1n)))
   }
   return rate(i, i * size, Number(elapsed))
 }
@@ -70,32 +107,47 @@ export async function measureCost(path: string, opts: CostOptions): Promise<Cost
   const rows: CostRow[] = []
   try {
     const align = Math.max(dev.offsetAlign, 4096)
-    for (const size of opts.sizes) {
-      const span = Math.min(dev.size, readRegion)
-      if (size + align + 1 > span) continue
-      const at = slots(0, span - align, size)
-      const buf = dev.allocBuffer(size)
-      const aligned = await timed(opts.ms, size, (i) => dev.readv(at(i), [buf]))
-      const unaligned = await timed(opts.ms, size, (i) => dev.readv(at(i) + 1, [buf]))
-      rows.push({ op: 'read', size, aligned, unaligned, ratio: ratioOf(aligned, unaligned) })
-    }
     const s = opts.write ? opts.scratch : null
-    if (s) {
+    const plan = costPlan(opts.sizes, dev.size, dev.offsetAlign, s)
+    let done = 0
+    /** Measures `plan[k]`, aligned then unaligned, with `io(offset, buf)`. */
+    const measure = async (
+      k: number,
+      at: (i: number) => number,
+      io: (o: number, b: Uint8Array) => Promise<unknown>,
+    ) => {
+      const { op, size } = plan[k]
+      const buf = dev.allocBuffer(size)
+      const run = async (name: string, shift: number) => {
+        const step = `${op} cost ${bytesIec(size)}${name}`
+        opts.onProgress?.(done, step)
+        const r = await timed(
+          opts.ms,
+          size,
+          (i) => io(at(i) + shift, buf),
+          (f) => opts.onProgress?.(done + f, step),
+        )
+        done++
+        return r
+      }
+      const aligned = await run('', 0)
+      const unaligned = await run(' unaligned', 1)
+      rows.push({ op, size, aligned, unaligned, ratio: ratioOf(aligned, unaligned) })
+    }
+    const span = Math.min(dev.size, readRegion)
+    const reads = plan.filter((p) => p.op === 'read').length
+    for (let k = 0; k < reads; k++)
+      await measure(k, slots(0, span - align, plan[k].size), (o, b) => dev.readv(o, [b]))
+    if (s && reads < plan.length) {
       const saved = allocAligned(s.length, 65536)
       await dev.readv(s.offset, [saved])
+      const put = (offset: number, buf: Uint8Array) => {
+        buf.set(saved.subarray(offset - s.offset, offset - s.offset + buf.length))
+        return dev.writev(offset, [buf])
+      }
       try {
-        for (const size of opts.sizes) {
-          if (size + align + 1 > s.length) continue
-          const at = slots(s.offset, s.length - align, size)
-          const buf = dev.allocBuffer(size)
-          const put = (offset: number) => {
-            buf.set(saved.subarray(offset - s.offset, offset - s.offset + size))
-            return dev.writev(offset, [buf])
-          }
-          const aligned = await timed(opts.ms, size, (i) => put(at(i)))
-          const unaligned = await timed(opts.ms, size, (i) => put(at(i) + 1))
-          rows.push({ op: 'write', size, aligned, unaligned, ratio: ratioOf(aligned, unaligned) })
-        }
+        for (let k = reads; k < plan.length; k++)
+          await measure(k, slots(s.offset, s.length - align, plan[k].size), put)
       } finally {
         await dev.writev(s.offset, [saved])
         await dev.flush()

@@ -5,7 +5,7 @@
 import { allocAligned } from '../buffers'
 import { Device, type EngineChoice } from '../device'
 import { UsageError } from '../errors'
-import { type CostRow, defaultCostSizes, measureCost } from './align-cost'
+import { type CostRow, costPlan, defaultCostSizes, measureCost } from './align-cost'
 import {
   type Claim,
   type ClaimSet,
@@ -65,6 +65,11 @@ export interface AlignSweepOptions {
   /** Time per cost measurement (default 300 ms). */
   costMs?: number
   costSizes?: number[]
+  /**
+   * Called as the sweep goes: the fraction done and the step running now. The cost measurements
+   * take nearly all the time, so they make the fraction; without them, the probe sweeps do.
+   */
+  onProgress?: (fraction: number, step: string) => void
 }
 
 /** Bytes of the scratch range a sweep with these cost sizes writes in. */
@@ -126,7 +131,14 @@ export async function alignSweep(path: string, opts: AlignSweepOptions = {}): Pr
         `no allocated ${2 * unit}-byte stretch found: reads of holes and unwritten extents may need no ` +
           'alignment at all (the filesystem fills them without I/O), so the read findings may be too small',
       )
+    const cost = opts.cost !== false
+    const sweeps = write ? 2 : 1
+    const measurements = cost ? 2 * costPlan(costSizes, dev.size, dev.offsetAlign, scratch).length : 0
+    const tell = (done: number, step: string) =>
+      opts.onProgress?.(measurements ? done / measurements : done / sweeps, step)
+    tell(0, 'probing reads')
     const reads = await sweep((o, b) => dev.readv(o, [b]), readBase ?? 0, unit)
+    if (scratch) tell(measurements ? 0 : 1, 'probing writes')
     const writes = scratch ? await writeSweep(dev, scratch, unit) : null
     const rows: AlignRow[] = dimensions.map((dimension) => {
       const read = reads[dimension]
@@ -157,13 +169,14 @@ export async function alignSweep(path: string, opts: AlignSweepOptions = {}): Pr
       claimsHold: rows.every((r) => r.disagreements.every((d) => !d.stricter)),
       cost: [],
     }
-    if (opts.cost !== false) {
+    if (cost) {
       table.cost = await measureCost(path, {
         write,
         engine: opts.engine,
         sizes: costSizes,
         ms: opts.costMs ?? 300,
         scratch,
+        onProgress: tell,
       })
     }
   } finally {
