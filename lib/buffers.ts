@@ -11,7 +11,8 @@ export function allocAligned(size: number, align = defaultBufferAlign, misalign 
   if (!Number.isSafeInteger(size) || size < 0) throw new RangeError(`buffer size ${size} is invalid`)
   if (!Number.isSafeInteger(align) || align < 1 || (align & (align - 1)) !== 0)
     throw new RangeError(`alignment ${align} is not a power of two`)
-  if (!Number.isSafeInteger(misalign) || misalign < 0) throw new RangeError(`misalign ${misalign} is invalid`)
+  if (!Number.isSafeInteger(misalign) || misalign < 0 || misalign >= align)
+    throw new RangeError(`misalign ${misalign} is invalid: it must be 0..${align - 1}`)
   const backing = new ArrayBuffer(size + align + misalign)
   const probe = new Uint8Array(backing, 0, 1)
   const skip = (align - binding().alignOffset(probe, align)) % align

@@ -41,8 +41,17 @@ export interface OpenOptions {
   align?: AlignMode
   /** Requests the engine keeps in the kernel at once (default 128). */
   depth?: number
-  /** Microseconds to poll for completions before the event loop sleeps (default 50; 0: never). */
+  /**
+   * Microseconds to busy-poll for completions before the event loop sleeps (default 0: never; the
+   * loop sleeps in epoll and io_uring's COOP_TASKRUN runs completion work as it wakes; what the
+   * alternatives measured: docs/architecture.md, "Completions").
+   */
   spinUs?: number
+  /**
+   * Where requests must end: 'size' (default) at the size; 'sectors' at the size rounded up to
+   * whole 512-byte sectors, qemu's view (bdrv_getlength): reads of that tail return zeroes.
+   */
+  bounds?: 'size' | 'sectors'
   hooks?: DeviceHooks
   /** Ends an open that waits (a blkdebug config that is a FIFO waits for its writer). */
   signal?: AbortSignal
@@ -89,6 +98,30 @@ function isDetached(view: Uint8Array): boolean {
   }
 }
 
+const SECTOR = 512
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null
+}
+
+function optionsOf<T>(opts: T | undefined, what: string): T | Record<string, never> {
+  if (opts === undefined) return {}
+  if (!isObject(opts)) throw new TypeError(`${what} must be an object`)
+  return opts
+}
+
+function checkBool(v: unknown, what: string): void {
+  if (v !== undefined && typeof v !== 'boolean') throw new TypeError(`${what} must be a boolean`)
+}
+
+/**
+ * An empty request never reaches the kernel: its time is the call's own (qemu's clock, which also
+ * times the call, never reads 0 either), measured here, the one place that times such requests.
+ */
+function noIo(t0: bigint): IoResult {
+  return { bytes: 0, ns: Number(process.hrtime.bigint() - t0) }
+}
+
 function checkRange(offset: number, length: number, what = 'length'): void {
   if (!Number.isSafeInteger(offset)) throw new TypeError(`offset must be an integer, got ${offset}`)
   if (offset < 0) throw new RangeError(`offset ${offset} is negative`)
@@ -100,6 +133,17 @@ function checkRange(offset: number, length: number, what = 'length'): void {
 /** The most buffers one preadv/pwritev takes (the kernel's UIO_MAXIOV). */
 export const IOV_MAX = 1024
 
+function checkBuffer(b: Uint8Array): void {
+  if (!(b instanceof Uint8Array)) throw new TypeError('buffers must be Uint8Arrays')
+  if (b.byteLength === 0) {
+    // an empty or detached buffer: the kernel must never see it
+    throw new TypeError(isDetached(b) ? 'buffer is detached' : 'buffer is empty')
+  }
+  // Another thread may write or read it while the kernel does: refused, not raced.
+  if (typeof SharedArrayBuffer !== 'undefined' && b.buffer instanceof SharedArrayBuffer)
+    throw new TypeError('buffer is backed by a SharedArrayBuffer; use an ArrayBuffer (e.g. allocBuffer())')
+}
+
 function totalLength(buffers: Uint8Array[]): number {
   if (!Array.isArray(buffers) || buffers.length === 0) throw new TypeError('expected a non-empty buffer list')
   // Refused whichever path the request would take (the bounce path could take more): one rule.
@@ -107,11 +151,7 @@ function totalLength(buffers: Uint8Array[]): number {
     throw new RangeError(`${buffers.length} buffers: more than IOV_MAX (${IOV_MAX}) in one request`)
   let n = 0
   for (const b of buffers) {
-    if (!(b instanceof Uint8Array)) throw new TypeError('buffers must be Uint8Arrays')
-    if (b.byteLength === 0) {
-      // an empty or detached buffer: the kernel must never see it
-      throw new TypeError(isDetached(b) ? 'buffer is detached' : 'buffer is empty')
-    }
+    checkBuffer(b)
     n += b.byteLength
   }
   return n
@@ -128,6 +168,8 @@ export class Device implements DriverContext {
   private targetGeo: Geometry
   private mode: CacheMode
   private ro: boolean
+  private readonly sectorBounds: boolean
+  private closed = false
 
   private constructor(
     path: string,
@@ -136,12 +178,14 @@ export class Device implements DriverContext {
       readOnly: boolean
       hooks?: DeviceHooks
       window?: RawWindow
+      bounds?: OpenOptions['bounds']
     },
   ) {
     this.path = path
     this.mode = opts.cache
     this.ro = opts.readOnly
     this.align = opts.align
+    this.sectorBounds = opts.bounds === 'sectors'
     this.geo = native.probe()
     this.targetGeo = this.geo
     const hooks = opts.hooks ?? {}
@@ -167,9 +211,14 @@ export class Device implements DriverContext {
     }
   }
 
-  static async open(path: string, opts: OpenOptions = {}): Promise<Device> {
+  static async open(path: string, options?: OpenOptions): Promise<Device> {
     if (typeof path !== 'string' || path === '') throw new TypeError('path must be a non-empty string')
     if (path.includes('\0')) throw new TypeError('path must not contain NUL bytes')
+    const opts: OpenOptions = optionsOf(options, 'options')
+    checkBool(opts.readOnly, 'readOnly')
+    checkBool(opts.exclusive, 'exclusive')
+    if (opts.bounds !== undefined && opts.bounds !== 'size' && opts.bounds !== 'sectors')
+      throw new TypeError(`bounds must be 'size' or 'sectors'`)
     for (const [prefix, opener] of openers) if (path.startsWith(prefix)) return opener(path, opts)
     const cache = opts.cache ?? 'writethrough'
     if (!isCacheMode(cache)) throw new TypeError(`unknown cache mode '${cache}'`)
@@ -197,6 +246,7 @@ export class Device implements DriverContext {
       readOnly: !!opts.readOnly,
       hooks: opts.hooks,
       window: opts.window,
+      bounds: opts.bounds,
     })
   }
 
@@ -209,6 +259,10 @@ export class Device implements DriverContext {
   /** The target's own size: `size` unless the device is a raw window (`window`) into it. */
   get targetSize(): number {
     return this.window ? this.targetGeo.size : this.geo.size
+  }
+  /** Where requests must end: the size, or with `bounds: 'sectors'` the size in whole sectors. */
+  get end(): number {
+    return this.sectorBounds ? Math.ceil(this.geo.size / SECTOR) * SECTOR : this.geo.size
   }
   get cache(): CacheMode {
     return this.mode
@@ -240,32 +294,41 @@ export class Device implements DriverContext {
 
   /** A buffer suited to this device, optionally `misalign` bytes off alignment. */
   allocBuffer(size: number, misalign = 0): Uint8Array {
+    this.checkOpen('alloc')
     return allocAligned(size, Math.max(4096, this.geo.dioMemAlign || 0), misalign)
   }
 
   async read(offset: number, length: number, opts: { misalign?: number } = {}): Promise<ReadResult> {
+    const t0 = length === 0 ? process.hrtime.bigint() : 0n
+    this.checkOpen('preadv')
     checkRange(offset, length)
     this.checkBounds('preadv', offset, length)
-    const data = this.allocBuffer(length, opts.misalign ?? 0)
-    if (length === 0) return { data, bytes: 0, ns: 0 }
-    const r = await this.readv(offset, [data])
-    return { data, ...r }
+    const data = this.allocBuffer(length, optionsOf(opts, 'options').misalign ?? 0)
+    if (length === 0) return { data, ...noIo(t0) }
+    // checked above: straight to the driver, not through readv's checks again
+    const r = await this.driver.readv(offset, [data])
+    return { data, bytes: r.bytes, ns: r.ns }
   }
 
   async write(offset: number, data: Uint8Array, opts: WriteOptions = {}): Promise<IoResult> {
+    const t0 = data?.byteLength === 0 ? process.hrtime.bigint() : 0n
+    this.checkOpen('pwritev')
     if (!(data instanceof Uint8Array)) throw new TypeError('data must be a Uint8Array')
     if (isDetached(data)) {
       throw new TypeError('buffer is detached')
     }
     if (data.byteLength === 0) {
       checkRange(offset, 0)
-      return { bytes: 0, ns: 0 }
+      this.checkWritable('pwritev', offset, 0)
+      this.checkBounds('pwritev', offset, 0)
+      return noIo(t0)
     }
     return this.writev(offset, [data], opts)
   }
 
   readv(offset: number, buffers: Uint8Array[]): Promise<IoResult> {
     try {
+      this.checkOpen('preadv')
       const length = totalLength(buffers)
       checkRange(offset, length)
       this.checkBounds('preadv', offset, length)
@@ -276,40 +339,46 @@ export class Device implements DriverContext {
   }
 
   writev(offset: number, buffers: Uint8Array[], opts: WriteOptions = {}): Promise<IoResult> {
+    let fua: boolean
     try {
+      this.checkOpen('pwritev')
       const length = totalLength(buffers)
       checkRange(offset, length)
       this.checkWritable('pwritev', offset, length)
       this.checkBounds('pwritev', offset, length)
+      fua = !!optionsOf(opts, 'options').fua
     } catch (e) {
       return Promise.reject(e)
     }
-    return this.driver.writev(offset, buffers, {
-      fua: !!opts.fua,
-      writethrough: cacheModes[this.mode].writethrough,
-    })
+    return this.driver.writev(offset, buffers, { fua, writethrough: cacheModes[this.mode].writethrough })
   }
 
   /** fdatasync (a no-op under cache=unsafe). */
-  flush(): Promise<IoResult> {
+  async flush(): Promise<IoResult> {
+    this.checkOpen('fdatasync')
     return this.driver.flush()
   }
 
   /** Deallocates a range: punch hole on files, BLKDISCARD on block devices. */
   async discard(offset: number, length: number): Promise<IoResult> {
+    const t0 = length === 0 ? process.hrtime.bigint() : 0n
+    this.checkOpen('discard')
     checkRange(offset, length)
     this.checkWritable('discard', offset, length)
     this.checkBounds('discard', offset, length)
-    if (length === 0) return { bytes: 0, ns: 0 }
+    if (length === 0) return noIo(t0)
     return this.driver.discard(offset, length)
   }
 
   /** Makes a range read back as zeroes: ZERO_RANGE / BLKZEROOUT, or a punch with mayUnmap. */
-  async writeZeroes(offset: number, length: number, opts: ZeroOptions = {}): Promise<IoResult> {
+  async writeZeroes(offset: number, length: number, options?: ZeroOptions): Promise<IoResult> {
+    const t0 = length === 0 ? process.hrtime.bigint() : 0n
+    this.checkOpen('write_zeroes')
+    const opts: ZeroOptions = optionsOf(options, 'options')
     checkRange(offset, length)
     this.checkWritable('write_zeroes', offset, length)
     this.checkBounds('write_zeroes', offset, length)
-    if (length === 0) return { bytes: 0, ns: 0 }
+    if (length === 0) return noIo(t0)
     return this.driver.writeZeroes(offset, length, {
       mayUnmap: !!opts.mayUnmap,
       noFallback: !!opts.noFallback,
@@ -319,6 +388,7 @@ export class Device implements DriverContext {
 
   /** Data and holes in [offset, offset+length) by SEEK_DATA/SEEK_HOLE. Block devices are all data. */
   async map(offset = 0, length = this.geo.size - offset): Promise<Extent[]> {
+    this.checkOpen('lseek')
     checkRange(offset, length)
     const end = Math.min(offset + length, this.geo.size)
     if (offset >= end) return []
@@ -334,6 +404,7 @@ export class Device implements DriverContext {
 
   /** ftruncate on files; on block devices shrinking is a no-op and growing fails. */
   async truncate(length: number): Promise<IoResult> {
+    this.checkOpen('ftruncate')
     checkRange(0, length)
     this.checkWritable('ftruncate', 0, length)
     const r = await this.driver.truncate(length)
@@ -343,6 +414,7 @@ export class Device implements DriverContext {
 
   /** The current size, probed again. */
   async length(): Promise<number> {
+    this.checkOpen('fstat')
     this.geo = this.driver.probe()
     return this.geo.size
   }
@@ -353,7 +425,11 @@ export class Device implements DriverContext {
   }
 
   /** Changes the cache mode and/or read-only status in place. */
-  async reopen(opts: { cache?: CacheMode; readOnly?: boolean }): Promise<void> {
+  async reopen(options: { cache?: CacheMode; readOnly?: boolean }): Promise<void> {
+    this.checkOpen('open')
+    if (!isObject(options)) throw new TypeError('options must be an object')
+    const opts = options
+    checkBool(opts.readOnly, 'readOnly')
     const cache = opts.cache ?? this.mode
     if (!isCacheMode(cache)) throw new TypeError(`unknown cache mode '${cache}'`)
     await this.drain()
@@ -366,16 +442,39 @@ export class Device implements DriverContext {
 
   /** OFD lock of the whole target; false when another process holds a conflicting one. */
   lockImage(kind: 'read' | 'write' | 'unlock'): boolean {
+    this.checkOpen('fcntl(F_OFD_SETLK)')
+    if (kind !== 'read' && kind !== 'write' && kind !== 'unlock')
+      throw new TypeError(`lock kind must be 'read', 'write' or 'unlock', got ${String(kind)}`)
     return this.driver.lock(kind)
   }
 
-  /** Lets every layer go (blkdebug resumes what it suspended), waits for the requests, closes. */
-  close(): Promise<void> {
-    return this.driver.close()
+  /**
+   * Lets every layer go (blkdebug resumes what it suspended), waits for the requests, closes.
+   * Every later call says the device is closed; closing again is a no-op.
+   */
+  async close(): Promise<void> {
+    if (this.closed) return
+    await this.driver.close()
+    this.closed = true
   }
 
-  private checkBounds(syscall: string, offset: number, length: number): void {
-    if (offset + length > this.geo.size) throw ioError('EIO', syscall, { offset, length, path: this.path })
+  /** True when [offset, offset + length) ends within the device (see `end`). */
+  inBounds(offset: number, length: number): boolean {
+    const end = this.end
+    return offset <= end && end - offset >= length
+  }
+
+  /**
+   * THE past-end check (qemu's blk_check_byte_request): EIO before any I/O. What the kernel finds
+   * past a file's real end (it shrank under us) is the addon's: a short read, zero-filled.
+   */
+  checkBounds(syscall: string, offset: number, length: number): void {
+    if (!this.inBounds(offset, length)) throw ioError('EIO', syscall, { offset, length, path: this.path })
+  }
+
+  /** Throws when the device was closed (every public operation asks first). */
+  checkOpen(syscall: string): void {
+    if (this.closed) throw ioError('EBADF', syscall, { path: this.path, detail: 'device is closed' })
   }
 
   private checkWritable(syscall: string, offset: number, length: number): void {

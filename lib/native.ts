@@ -51,11 +51,18 @@ export interface NativeDeviceInfo {
 
 export type Buffers = Uint8Array | Uint8Array[]
 
+/** What the kernel said about one request. */
+export interface NativeResult {
+  /** Bytes really transferred (a read that met EOF: what it read); for space operations, the range's length. */
+  bytes: number
+  /** The engine's submit-to-completion time in nanoseconds (monotonic clock). */
+  ns: number
+}
+
 export interface NativeDevice {
-  /** Resolves with the elapsed nanoseconds. */
-  read(buffers: Buffers, offset: number): Promise<number>
-  write(buffers: Buffers, offset: number, fua: boolean): Promise<number>
-  space(op: number, offset?: number, length?: number): Promise<number>
+  read(buffers: Buffers, offset: number): Promise<NativeResult>
+  write(buffers: Buffers, offset: number, fua: boolean): Promise<NativeResult>
+  space(op: number, offset?: number, length?: number): Promise<NativeResult>
   probe(): NativeGeometry
   seek(offset: number, whence: 'data' | 'hole'): number
   reopen(opts: { readOnly?: boolean; direct?: boolean }): void

@@ -16,14 +16,12 @@ export interface SpaceTarget {
   track<T>(p: Promise<T>): Promise<T>
 }
 
-const now = () => process.hrtime.bigint()
 const NOT_SUPPORTED = ['EOPNOTSUPP', 'ENOTSUP', 'EINVAL', 'ENOTTY']
 
 /** Deallocates a range: punch hole on files, BLKDISCARD on block devices. */
 export async function discard(t: SpaceTarget, offset: number, length: number): Promise<IoResult> {
   const op = t.ctx.isBlockDevice ? t.ops.blkDiscard : t.ops.punchHole
-  const ns = await t.track(t.native.space(op, offset, length))
-  return { bytes: length, ns }
+  return t.track(t.native.space(op, offset, length))
 }
 
 /**
@@ -36,7 +34,6 @@ export async function writeZeroes(
   length: number,
   flags: ZeroFlags,
 ): Promise<IoResult> {
-  const t0 = now()
   const { ops, ctx } = t
   const block = ctx.isBlockDevice
   const attempts: number[] = block
@@ -50,9 +47,9 @@ export async function writeZeroes(
   let last: unknown
   for (const op of attempts) {
     try {
-      await t.track(t.native.space(op, offset, length))
-      if (flags.writethrough) await t.track(t.native.space(ops.flush))
-      return { bytes: length, ns: Number(now() - t0) }
+      let ns = (await t.track(t.native.space(op, offset, length))).ns
+      if (flags.writethrough) ns += (await t.track(t.native.space(ops.flush))).ns
+      return { bytes: length, ns }
     } catch (e) {
       if (!(e instanceof IoError) || !NOT_SUPPORTED.includes(e.code)) throw e
       last = e
@@ -68,13 +65,15 @@ export async function writeZeroes(
   }
   const chunk = Math.min(length, 1 << 20)
   const zeroes = ctx.allocBuffer(chunk)
+  let ns = 0
   for (let pos = 0; pos < length; pos += chunk) {
     const n = Math.min(chunk, length - pos)
-    await t.writev(offset + pos, [n === chunk ? zeroes : zeroes.subarray(0, n)], {
+    const w = await t.writev(offset + pos, [n === chunk ? zeroes : zeroes.subarray(0, n)], {
       writethrough: flags.writethrough,
     })
+    ns += w.ns
   }
-  return { bytes: length, ns: Number(now() - t0) }
+  return { bytes: length, ns }
 }
 
 /** ftruncate on files; on block devices shrinking is a no-op and growing fails. */
@@ -84,8 +83,8 @@ export async function truncate(t: SpaceTarget, length: number): Promise<IoResult
       throw ioError('ENOTSUP', 'ftruncate', { path: t.ctx.path, detail: 'Cannot grow device files' })
     return { bytes: 0, ns: 0 }
   }
-  const ns = await t.track(t.native.space(t.ops.truncate, length, 0))
-  return { bytes: length, ns }
+  const r = await t.track(t.native.space(t.ops.truncate, length, 0))
+  return { bytes: length, ns: r.ns }
 }
 
 /** seek(offset, 'data'|'hole') returns the next such offset, or -1 when there is none. */

@@ -1,11 +1,12 @@
 // Auto alignment under O_DIRECT: bounce buffers for unaligned reads, and
 // read-modify-write for unaligned writes, serialised against overlapping writes.
+import type { NativeResult } from './native'
 import type { RangeLock } from './range-lock'
 
 export interface RawAccess {
-  read(buf: Uint8Array, offset: number): Promise<number>
-  write(buf: Uint8Array, offset: number, fua: boolean): Promise<number>
-  truncate(length: number): Promise<number>
+  read(buf: Uint8Array, offset: number): Promise<NativeResult>
+  write(buf: Uint8Array, offset: number, fua: boolean): Promise<NativeResult>
+  truncate(length: number): Promise<NativeResult>
   alloc(size: number): Uint8Array
   size: number
   isFile: boolean
@@ -45,13 +46,13 @@ export async function unalignedRead(
   offset: number,
   buffers: Uint8Array[],
   length: number,
-): Promise<{ bytes: number; ns: number }> {
-  const t0 = process.hrtime.bigint()
+): Promise<NativeResult> {
   const { start, end } = alignedSpan(offset, length, raw.blockSize)
   const bounce = raw.alloc(end - start)
-  await raw.read(bounce, start)
+  const r = await raw.read(bounce, start)
   scatter(bounce, offset - start, buffers)
-  return { bytes: length, ns: Number(process.hrtime.bigint() - t0) }
+  // The caller's part of what the kernel read (EOF may have cut the read short).
+  return { bytes: Math.max(0, Math.min(length, r.bytes - (offset - start))), ns: r.ns }
 }
 
 export async function unalignedWrite(
@@ -61,8 +62,8 @@ export async function unalignedWrite(
   buffers: Uint8Array[],
   length: number,
   fua: boolean,
-): Promise<{ bytes: number; ns: number }> {
-  const t0 = process.hrtime.bigint()
+): Promise<NativeResult> {
+  let ns = 0
   const bs = raw.blockSize
   const { start, end } = alignedSpan(offset, length, bs)
   const headPartial = offset !== start
@@ -71,17 +72,18 @@ export async function unalignedWrite(
   try {
     const bounce = raw.alloc(end - start)
     if (headPartial) {
-      await raw.read(bounce.subarray(0, bs), start)
+      ns += (await raw.read(bounce.subarray(0, bs), start)).ns
     }
     if (tailPartial && (end - bs > start || !headPartial)) {
-      await raw.read(bounce.subarray(end - bs - start), end - bs)
+      ns += (await raw.read(bounce.subarray(end - bs - start), end - bs)).ns
     }
     gather(bounce, offset - start, buffers)
-    await raw.write(bounce, start, fua)
+    ns += (await raw.write(bounce, start, fua)).ns
     // O_DIRECT wrote whole blocks: give a file back its unaligned size.
-    if (raw.isFile && end > raw.size) await raw.truncate(raw.size)
+    if (raw.isFile && end > raw.size) ns += (await raw.truncate(raw.size)).ns
   } finally {
     release()
   }
-  return { bytes: length, ns: Number(process.hrtime.bigint() - t0) }
+  // A write that did not go whole failed (EIO at EOF): the kernel was given all `length` bytes.
+  return { bytes: length, ns }
 }

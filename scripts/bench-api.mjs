@@ -3,7 +3,11 @@
 // target in the same run, alternating the two. Targets: a 1 GiB ext4 file filled
 // with real data, a --direct-io=on loop device over it, and a loop device over a
 // file in /dev/shm. Creates and always removes its own files and loop devices.
-//   node scripts/bench-api.mjs [--seconds N] [--engine io_uring|threads] [--dir DIR]
+// Prints per cell the median ratio (rawio IOPS / fio IOPS) with its min-max over the
+// rounds, both tools' IOPS and p50 latency, and the CPU time per I/O of each (rawio:
+// the whole Node process, every thread; fio: the job's usr+sys).
+//   node scripts/bench-api.mjs [--seconds N] [--rounds N] [--engine io_uring|threads]
+//        [--spin-us N] [--targets ext4,dio,shm] [--depths 1,32] [--dir DIR]
 import { spawnSync } from 'node:child_process'
 import { mkdtempSync } from 'node:fs'
 import { createRequire } from 'node:module'
@@ -12,11 +16,13 @@ import { opt } from './lib/args.mjs'
 import { attachLoop, cleanup, cleanupOnSignals, makeFile, scratchDir } from './lib/targets.mjs'
 
 const require = createRequire(import.meta.url)
-const seconds = Number(opt('seconds', '5'))
+const seconds = Number(opt('seconds', '3'))
 const engine = opt('engine', 'io_uring')
-const rounds = Number(opt('rounds', '2'))
+const rounds = Number(opt('rounds', '3'))
 const sizeMiB = Number(opt('size-mib', '1024'))
 const spinUs = opt('spin-us') === undefined ? undefined : Number(opt('spin-us'))
+const wanted = opt('targets', 'ext4,dio,shm').split(',')
+const depths = opt('depths', '1,32').split(',').map(Number)
 
 let Device
 try {
@@ -48,8 +54,10 @@ function fio(target, depth) {
     { encoding: 'utf8' },
   )
   if (r.status !== 0) throw new Error(`fio failed: ${r.stderr}`)
-  const job = JSON.parse(r.stdout).jobs[0].read
-  return { iops: job.iops, p50us: job.clat_ns.percentile['50.000000'] / 1000 }
+  const job = JSON.parse(r.stdout).jobs[0]
+  const rd = job.read
+  const cpuUs = ((job.usr_cpu + job.sys_cpu) / 100) * job.job_runtime * 1000
+  return { iops: rd.iops, p50us: rd.clat_ns.percentile['50.000000'] / 1000, cpuUs: cpuUs / rd.total_ios }
 }
 
 async function rawio(target, depth) {
@@ -67,15 +75,23 @@ async function rawio(target, depth) {
       ops++
     }
   }
+  const cpu0 = process.cpuUsage()
   const t0 = process.hrtime.bigint()
   await Promise.all(bufs.map(worker))
   const secs = Number(process.hrtime.bigint() - t0) / 1e9
+  const cpu = process.cpuUsage(cpu0)
   await dev.close()
   lat.sort((a, b) => a - b)
-  return { iops: ops / secs, p50us: lat[Math.floor(lat.length / 2)] / 1000 }
+  return {
+    iops: ops / secs,
+    p50us: lat[Math.floor(lat.length / 2)] / 1000,
+    cpuUs: (cpu.user + cpu.system) / ops,
+  }
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+const range = (xs, d) => `${Math.min(...xs).toFixed(d)}-${Math.max(...xs).toFixed(d)}`
+const k = (x) => `${(x / 1000).toFixed(1)}k`
 
 async function main() {
   if (process.getuid?.() !== 0) console.error('bench-api: not root; loop-device targets are skipped')
@@ -84,32 +100,34 @@ async function main() {
   const shmDir = mkdtempSync('/dev/shm/rawio-bench-')
   scratchDir(shmDir)
   const file = makeFile(dir, 'data.img', sizeMiB)
-  const targets = [['ext4 file', file]]
+  const targets = []
+  if (wanted.includes('ext4')) targets.push(['ext4 file', file])
   if (process.getuid?.() === 0) {
-    targets.push(['loop --direct-io=on', attachLoop(file, true)])
-    targets.push(['loop over /dev/shm', attachLoop(makeFile(shmDir, 'shm.img', sizeMiB), false)])
+    if (wanted.includes('dio')) targets.push(['loop --direct-io=on', attachLoop(file, true)])
+    if (wanted.includes('shm'))
+      targets.push(['loop over /dev/shm', attachLoop(makeFile(shmDir, 'shm.img', sizeMiB), false)])
   }
-  console.log(`4 KiB randread O_DIRECT, ${seconds}s per run, ${rounds} alternations, rawio engine ${engine}`)
-  console.log('target                 QD   fio IOPS   rawio IOPS  ratio  fio p50us  rawio p50us  overhead us')
+  const how = spinUs === undefined ? 'default completion (epoll, COOP_TASKRUN)' : `spinUs ${spinUs}`
+  console.log(
+    `4 KiB randread O_DIRECT, ${seconds}s per run, ${rounds} alternations, rawio engine ${engine}, ${how}`,
+  )
+  console.log(
+    '| target | QD | ratio median (min-max) | fio IOPS | rawio IOPS | p50 us fio / rawio | CPU us/IO fio / rawio |',
+  )
+  console.log('|---|---|---|---|---|---|---|')
   for (const [name, target] of targets) {
-    for (const depth of [1, 32]) {
+    for (const depth of depths) {
       const f = []
       const r = []
       for (let i = 0; i < rounds; i++) {
         f.push(fio(target, depth))
         r.push(await rawio(target, depth))
       }
-      const fi = median(f.map((x) => x.iops))
-      const ri = median(r.map((x) => x.iops))
-      const overhead = depth === 1 ? (1e6 / ri - 1e6 / fi).toFixed(2) : '-'
+      const ratios = r.map((x, i) => x.iops / f[i].iops)
+      const fi = f.map((x) => x.iops)
+      const ri = r.map((x) => x.iops)
       console.log(
-        `${name.padEnd(22)} ${String(depth).padStart(2)} ${fi.toFixed(0).padStart(10)} ${ri.toFixed(0).padStart(12)}  ${(ri / fi).toFixed(2)}  ${median(
-          f.map((x) => x.p50us),
-        )
-          .toFixed(1)
-          .padStart(9)}  ${median(r.map((x) => x.p50us))
-          .toFixed(1)
-          .padStart(11)}  ${overhead.padStart(11)}`,
+        `| ${name} | ${depth} | ${median(ratios).toFixed(2)} (${range(ratios, 2)}) | ${k(median(fi))} (${k(Math.min(...fi))}-${k(Math.max(...fi))}) | ${k(median(ri))} (${k(Math.min(...ri))}-${k(Math.max(...ri))}) | ${median(f.map((x) => x.p50us)).toFixed(1)} / ${median(r.map((x) => x.p50us)).toFixed(1)} | ${median(f.map((x) => x.cpuUs)).toFixed(1)} / ${median(r.map((x) => x.cpuUs)).toFixed(1)} |`,
       )
     }
   }

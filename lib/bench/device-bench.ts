@@ -17,7 +17,8 @@ declare module '../device' {
 Object.defineProperty(Device.prototype, 'bench', {
   configurable: true,
   writable: true,
-  value: function bench(this: Device, options: JobOptions = {}): Promise<BenchRun> {
+  value: async function bench(this: Device, options: JobOptions = {}): Promise<BenchRun> {
+    this.checkOpen('bench')
     return startBench(this.path, { direct: this.direct, ...options }, { shared: true })
   },
 })

@@ -1,6 +1,6 @@
 // What the I/O commands share: qemu's request checks, error texts, buffers, timing and the report.
 import type { Device } from '../device'
-import { IoError, ioError } from '../errors'
+import { IoError } from '../errors'
 import { binding } from '../native'
 import type { Reporter } from '../report'
 import { isInterlockFailure as isInterlockError } from '../safety/hooks'
@@ -35,13 +35,6 @@ export function ioFailure(prefix: string, e: unknown): CommandStop {
   return failOut(`${prefix}: ${strerror(e)}`, e.code)
 }
 
-/** blk_check_byte_request: a request must lie within the image, or it fails with EIO before any I/O. */
-export function checkRequest(dev: Device, syscall: string, offset: number, bytes: number): void {
-  const len = Math.ceil(dev.size / SECTOR) * SECTOR
-  if (offset > len || len - offset < bytes)
-    throw ioError('EIO', syscall, { offset, length: bytes, path: dev.path })
-}
-
 /** The open image; the session checked there is one before running a command that needs it. */
 export function deviceOf(session: SessionState): Device {
   if (!session.device) throw new Error('command needs an open image')
@@ -53,14 +46,6 @@ export function ioBuffer(session: SessionState, size: number, fill: number): Uin
   const buf = deviceOf(session).allocBuffer(size, session.misalign ? MISALIGN_OFFSET : 0)
   if (fill !== 0) buf.fill(fill)
   return buf
-}
-
-export function now(): bigint {
-  return process.hrtime.bigint()
-}
-
-export function since(t0: bigint): number {
-  return Number(now() - t0)
 }
 
 /** The offset of the first byte that differs from `pattern`, or -1. */

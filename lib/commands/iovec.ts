@@ -1,7 +1,7 @@
 // create_iovec: the `len [len..]` operands of readv, writev, aio_read and aio_write.
 import { type Device, IOV_MAX } from '../device'
 import { ioError } from '../errors'
-import { checkRequest, ioBuffer, MAX_REQUEST } from './io'
+import { ioBuffer, MAX_REQUEST } from './io'
 import { failOut, num, type ParseContext } from './spec'
 import type { SessionState } from './state'
 
@@ -36,7 +36,7 @@ export interface Iovec {
  */
 export function checkIovec(dev: Device, syscall: string, offset: number, sizes: readonly number[]): number {
   const total = sizes.reduce((a, b) => a + b, 0)
-  checkRequest(dev, syscall, offset, total)
+  dev.checkBounds(syscall, offset, total)
   if (sizes.length > IOV_MAX)
     throw ioError('EINVAL', syscall, { offset, length: total, path: dev.path, detail: 'Invalid argument' })
   return total

@@ -212,6 +212,7 @@ export async function openDevice(
       hooks: env.hooks,
       signal: env.signal,
       window,
+      bounds: 'sectors', // qemu's view: the image is a whole number of sectors
     })
   } catch (e) {
     if (e instanceof IoError) throw cantOpen(label, `Could not open '${path}': ${strerror(e)}`, e.code)

@@ -1,34 +1,33 @@
 // qemu sees an image in whole 512-byte sectors: a 60000-byte file is 60416 bytes long to it
-// (bdrv_getlength rounds up). Reads of that last partial sector past EOF return zeroes, and writes
-// there extend the file. These helpers give rawio the same view on top of the Device.
-import type { Device, Extent } from '../device'
-import { SECTOR } from './io'
+// (bdrv_getlength rounds up). The session opens its Device with `bounds: 'sectors'`, so the Device's
+// one past-end check and the addon's EOF handling give that view (reads of the last partial sector
+// past EOF return zeroes); writes there extend the file (growFor).
+import type { Device, Extent, IoResult } from '../device'
 
-/** bdrv_getlength: the size rounded up to whole sectors. */
+/** bdrv_getlength: the size rounded up to whole sectors (the Device's `end` in the session). */
 export function imageLength(dev: Device): number {
-  return Math.ceil(dev.size / SECTOR) * SECTOR
+  return dev.end
 }
 
-/** Reads [offset, offset + whole.length) into `parts` (views of `whole`); bytes past EOF are zero. */
-export async function readParts(
+/** Reads [offset, ...) into `parts`; an empty request is checked and timed by the Device alone. */
+export async function readParts(dev: Device, offset: number, parts: Uint8Array[]): Promise<IoResult> {
+  return parts.length === 0 ? dev.read(offset, 0) : dev.readv(offset, parts)
+}
+
+/** Writes `parts` at offset; an empty request is checked and timed by the Device alone. */
+export async function writeParts(
   dev: Device,
   offset: number,
-  whole: Uint8Array,
   parts: Uint8Array[],
-): Promise<void> {
-  if (whole.length === 0) return
-  const inFile = Math.max(0, Math.min(whole.length, dev.size - offset))
-  if (inFile === whole.length) {
-    if (parts.length > 0) await dev.readv(offset, parts)
-    return
-  }
-  whole.fill(0, inFile)
-  if (inFile > 0) await dev.readv(offset, [whole.subarray(0, inFile)])
+  fua: boolean,
+): Promise<IoResult> {
+  return parts.length === 0 ? dev.write(offset, new Uint8Array(0)) : dev.writev(offset, parts, { fua })
 }
 
 /** Before a write that ends in the last partial sector: the file grows, as pwrite past EOF grows it. */
-export async function growFor(dev: Device, end: number): Promise<void> {
-  if (!dev.isBlockDevice && end > dev.size) await dev.truncate(end)
+export async function growFor(dev: Device, end: number): Promise<number> {
+  if (!dev.isBlockDevice && end > dev.size) return (await dev.truncate(end)).ns
+  return 0
 }
 
 /** The part of [offset, offset + bytes) that lies inside the file (discard has nothing to do past EOF). */

@@ -75,7 +75,10 @@ export class Session implements SessionState {
   /** qemu's BLK_PERM_WRITE on the open image: taken at a writable open or a first write, then kept. */
   private writeGranted = false
 
-  constructor(opts: SessionOptions = {}) {
+  constructor(options?: SessionOptions) {
+    if (options !== undefined && (typeof options !== 'object' || options === null))
+      throw new TypeError('options must be an object')
+    const opts = options ?? {}
     this.out = opts.reporter ?? new Reporter(processSink)
     this.misalign = !!opts.misalign
     this.engine = opts.engine ?? 'auto'
@@ -126,6 +129,7 @@ export class Session implements SessionState {
 
   /** Runs one command line and prints what qemu-io would print. Never throws for the user's mistakes. */
   async run(line: string): Promise<CommandResult> {
+    if (typeof line !== 'string') throw new TypeError(`a command line must be a string, got ${line}`)
     const argv = breakline(line)
     if (argv.length === 0) return { command: null, ok: true }
     const cmd = await findCommand(argv[0])

@@ -1,7 +1,7 @@
 // readv and writev (qemu-io-cmds.c readv_f, writev_f): one request from several buffers.
-import { deviceOf, firstMismatch, type IoOutcome, ioFailure, now, reportIo, since } from './io'
+import { deviceOf, firstMismatch, type IoOutcome, ioFailure, reportIo } from './io'
 import { checkIovec, iovecBuffers, parseIovec } from './iovec'
-import { growFor, readParts } from './sectors'
+import { growFor, readParts, writeParts } from './sectors'
 import { byte, defineCommand, flag, num } from './spec'
 
 const READV_HELP = `
@@ -37,14 +37,13 @@ export const readv = defineCommand({
   async execute({ session }, req): Promise<IoOutcome> {
     const dev = deviceOf(session)
     const { whole, parts } = iovecBuffers(session, req.sizes, 0xab)
-    const t0 = now()
+    let ns: number
     try {
       checkIovec(dev, 'preadv', req.offset, req.sizes)
-      await readParts(dev, req.offset, whole, parts)
+      ns = (await readParts(dev, req.offset, parts)).ns
     } catch (e) {
       throw ioFailure('readv failed', e)
     }
-    const ns = since(t0)
     await session.poll()
     const mismatch =
       req.pattern !== undefined && firstMismatch(whole, req.pattern) >= 0
@@ -102,15 +101,14 @@ export const writev = defineCommand({
   async execute({ session }, req): Promise<IoOutcome> {
     const dev = deviceOf(session)
     const { whole, parts } = iovecBuffers(session, req.sizes, req.pattern)
-    const t0 = now()
+    let ns = 0
     try {
       checkIovec(dev, 'pwritev', req.offset, req.sizes)
-      if (parts.length > 0) await growFor(dev, req.offset + whole.length)
-      if (parts.length > 0) await dev.writev(req.offset, parts, { fua: req.fua })
+      if (parts.length > 0) ns += await growFor(dev, req.offset + whole.length)
+      ns += (await writeParts(dev, req.offset, parts, req.fua)).ns
     } catch (e) {
       throw ioFailure('writev failed', e)
     }
-    const ns = since(t0)
     await session.poll()
     return {
       command: 'writev',

@@ -96,6 +96,13 @@ class UringEngine final : public Engine {
       defer_ = r == 0;
     }
 #endif
+#if defined(RAWIO_URING_SETUP_COOP_TASKRUN) || !defined(RAWIO_URING_PROBED)
+    if (r < 0 && opts.want_eventfd && !opts.sqpoll && !opts.hipri) {
+      // The event-loop pump: completion work never interrupts running JavaScript (no
+      // IPI); it runs when the loop enters the kernel, and wakes a loop asleep in epoll.
+      r = Setup(base | IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG);
+    }
+#endif
     if (r < 0) r = Setup(base);
     if (r < 0) {
       if (opts.sqpoll)

@@ -41,9 +41,10 @@ EngineKind ParseEngine(Napi::Env env, const std::string& s) {
 
 constexpr unsigned kDefaultDepth = 128;
 constexpr size_t kPoolMax = 256;  // requests kept for reuse
-// Waking a sleeping event loop costs tens of microseconds on virtual machines, more
-// than a fast device's whole round trip: poll for a while before sleeping.
-constexpr int64_t kDefaultSpinUs = 50;
+// No busy poll by default: a JS thread spinning in user space keeps the kernel's
+// completion work (task work of this thread) from running and takes the CPU it
+// needs (measured: docs/architecture.md, "Completions"). spinUs > 0 asks for it.
+constexpr int64_t kDefaultSpinUs = 0;
 
 }  // namespace
 
@@ -86,7 +87,7 @@ DeviceWrap::DeviceWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Device
   std::string error;
   std::unique_ptr<Engine> engine = CreateEngine(kind, eopts, &err, &error);
   if (!engine)
-    ThrowIoError(env, -ENOTSUP,
+    ThrowIoError(env, err < 0 ? err : -ENOTSUP,
                  ErrorSite{kind == EngineKind::kLibaio ? "io_setup" : "io_uring_setup", -1, -1,
                            path_, error});
   pump_ = std::make_unique<CompletionPump>(env, std::make_unique<IoCore>(std::move(engine), false),
@@ -134,9 +135,9 @@ Napi::Value DeviceWrap::Start(Napi::Env env, Pending* p) {
   return Napi::Value(env, promise);
 }
 
-// read(buffers, offset) -> Promise<ns>
+// read(buffers, offset) -> Promise<{bytes, ns}>
 Napi::Value DeviceWrap::Read(const Napi::CallbackInfo& info) { return SubmitRw(info, Op::kRead); }
-// write(buffers, offset, fua) -> Promise<ns>
+// write(buffers, offset, fua) -> Promise<{bytes, ns}>
 Napi::Value DeviceWrap::Write(const Napi::CallbackInfo& info) { return SubmitRw(info, Op::kWrite); }
 
 // Requests are recycled through a small free list: no heap allocation per request
@@ -171,7 +172,7 @@ Napi::Value DeviceWrap::SubmitRw(const Napi::CallbackInfo& info, Op op) {
   return Start(env, p.release());
 }
 
-// space(op, offset, length) -> Promise<ns>; op is a native Op number.
+// space(op, offset, length) -> Promise<{bytes: length, ns}>; op is a native Op number.
 Napi::Value DeviceWrap::Space(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   CheckOpen(env);
@@ -192,8 +193,19 @@ void DeviceWrap::Settle(Napi::Env env, Request* req) {
     if (p->op == Op::kRead && p->eof) {
       for (const iovec& v : p->iov) std::memset(v.iov_base, 0, v.iov_len);  // EOF: zero-fill
     }
+    // What the kernel said: the bytes really transferred (a read that met EOF reports
+    // what it read; the rest of its buffers is zero-filled above), and the engine's
+    // submit-to-completion time, the one clock of every report.
+    bool rw = p->op == Op::kRead || p->op == Op::kWrite;
+    double bytes = static_cast<double>(rw ? p->res : p->length);
     double ns = static_cast<double>(p->t_complete - p->t_submit);
-    napi_resolve_deferred(env, p->deferred, Napi::Number::New(env, ns));
+    napi_value result, v;
+    napi_create_object(env, &result);
+    napi_create_double(env, bytes, &v);
+    napi_set_named_property(env, result, "bytes", v);
+    napi_create_double(env, ns, &v);
+    napi_set_named_property(env, result, "ns", v);
+    napi_resolve_deferred(env, p->deferred, result);
   } else {
     ErrorSite site;
     site.syscall = OpSyscall(p->op);
