@@ -9,6 +9,7 @@
 
 #include <cstring>
 #include <deque>
+#include <mutex>
 
 #include "engine/engine.h"
 #include "engine/sys_ops.h"
@@ -29,8 +30,12 @@ struct UringProbe {
   bool fallocate = false;
   bool rw_single = false;  // IORING_OP_READ/WRITE (5.6)
   bool uring_cmd = false;  // IORING_OP_URING_CMD (5.19): BLOCK_URING_CMD_DISCARD is tried
+  int error = 0;           // -errno when io_uring_setup itself failed
   std::string reason;
 };
+
+// Out of descriptors or memory says nothing about the kernel.
+bool Transient(int err) { return err == -EMFILE || err == -ENFILE || err == -ENOMEM; }
 
 UringProbe RunProbe() {
   UringProbe out;
@@ -38,6 +43,7 @@ UringProbe RunProbe() {
   int r = io_uring_queue_init(4, &ring, 0);
   if (r < 0) {
     out.reason = std::string("io_uring_setup failed: ") + std::strerror(-r);
+    out.error = r;
     return out;
   }
   io_uring_probe* probe = io_uring_get_probe_ring(&ring);
@@ -61,8 +67,14 @@ UringProbe RunProbe() {
   return out;
 }
 
+// Probed once; a probe that failed for want of descriptors or memory is run again next time.
+// Engines are made on JS threads and bench job threads: the re-probe is serialised, and a
+// result that is ok never changes again.
 const UringProbe& Probe() {
-  static const UringProbe probe = RunProbe();
+  static std::mutex mu;
+  static UringProbe probe = RunProbe();
+  std::lock_guard<std::mutex> lock(mu);
+  if (!probe.ok && Transient(probe.error)) probe = RunProbe();
   return probe;
 }
 
@@ -367,9 +379,10 @@ bool UringUsable(std::string* reason) {
 }
 
 std::unique_ptr<Engine> CreateUringEngine(const EngineOptions& opts, int* err, std::string* why) {
-  if (!Probe().ok) {
-    *err = -ENOTSUP;
-    *why = Probe().reason;
+  const UringProbe& probe = Probe();
+  if (!probe.ok) {
+    *err = Transient(probe.error) ? probe.error : -ENOTSUP;
+    *why = probe.reason;
     return nullptr;
   }
   auto engine = std::make_unique<UringEngine>();
