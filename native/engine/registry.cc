@@ -32,7 +32,8 @@ std::unique_ptr<Engine> CreateEngine(EngineKind kind, const EngineOptions& opts,
     std::string reason;
     auto engine = CreateUringEngine(opts, err, &reason);
     if (engine) return engine;
-    if (kind == EngineKind::kUring) {
+    // Out of descriptors: the pool needs one too (its eventfd); the ring's error is the true one.
+    if (kind == EngineKind::kUring || *err == -EMFILE || *err == -ENFILE) {
       *why = reason;
       return nullptr;
     }

@@ -67,10 +67,10 @@ UringProbe RunProbe() {
   return out;
 }
 
-// Probed once; a probe that failed for want of descriptors or memory is run again next time.
-// Engines are made on JS threads and bench job threads: the re-probe is serialised, and a
-// result that is ok never changes again.
-const UringProbe& Probe() {
+// Probed once; a probe that failed for want of descriptors or memory (it says nothing
+// about the kernel) is run again next time. Engines are made on JS threads and bench job
+// threads: the re-probe is serialised and each caller gets its own copy.
+UringProbe Probe() {
   static std::mutex mu;
   static UringProbe probe = RunProbe();
   std::lock_guard<std::mutex> lock(mu);
@@ -89,8 +89,7 @@ class UringEngine final : public Engine {
     if (event_fd_ >= 0) SysClose(event_fd_);
   }
 
-  int Init(const EngineOptions& opts, std::string* why) {
-    const UringProbe& probe = Probe();
+  int Init(const EngineOptions& opts, const UringProbe& probe, std::string* why) {
     opts_ = opts;
     depth_ = opts.depth ? opts.depth : 1;
     unsigned base = IORING_SETUP_CQSIZE;
@@ -373,20 +372,20 @@ class UringEngine final : public Engine {
 }  // namespace
 
 bool UringUsable(std::string* reason) {
-  const UringProbe& p = Probe();
+  const UringProbe p = Probe();
   if (!p.ok) *reason = p.reason;
   return p.ok;
 }
 
 std::unique_ptr<Engine> CreateUringEngine(const EngineOptions& opts, int* err, std::string* why) {
-  const UringProbe& probe = Probe();
+  const UringProbe probe = Probe();
   if (!probe.ok) {
     *err = Transient(probe.error) ? probe.error : -ENOTSUP;
     *why = probe.reason;
     return nullptr;
   }
   auto engine = std::make_unique<UringEngine>();
-  int r = engine->Init(opts, why);
+  int r = engine->Init(opts, probe, why);
   if (r < 0) {
     *err = r;
     return nullptr;

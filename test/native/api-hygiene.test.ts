@@ -13,9 +13,11 @@ const image = scratch.file('hygiene.img', 1 << 20, 0x11)
 
 describe('argument mistakes', () => {
   it('null options are a TypeError', async () => {
-    await expect(Device.open(image, null as never)).rejects.toThrow(TypeError)
-    await expect(new Session().run(null as never)).rejects.toThrow(TypeError)
-    expect(() => new Session(null as never)).toThrow(TypeError)
+    // a TypeError saying what is wrong, not "Cannot read properties of null" from inside
+    await expect(Device.open(image, null as never)).rejects.toThrow(/^options must be an object$/)
+    await expect(Device.open(image, 5 as never)).rejects.toThrow(TypeError)
+    await expect(new Session().run(null as never)).rejects.toThrow(/^a command line must be a string/)
+    expect(() => new Session(null as never)).toThrow(/^options must be an object$/)
   })
 
   it('a SharedArrayBuffer view, a huge misalignment, a bogus lock kind, a non-boolean readOnly', async () => {
@@ -73,19 +75,53 @@ describe('after close()', () => {
   })
 })
 
-describe.skipIf(skipReason(uringUnavailable(), 'io_uring EMFILE test'))('io_uring setup failure', () => {
-  it('EMFILE is reported as EMFILE, not ENOTSUP', () => {
-    // A child uses up its descriptors but one: the open takes it, io_uring_setup finds none left.
-    const addon = process.env.RAWIO_ADDON ?? resolve(__dirname, '../../build/Release/rawio.node')
-    const script = `
+const havePrlimit = spawnSync('prlimit', ['--version']).status === 0
+if (!havePrlimit) console.warn('api-hygiene: EMFILE tests skipped, prlimit (util-linux) is not installed')
+
+describe.skipIf(skipReason(uringUnavailable(), 'io_uring EMFILE test') || !havePrlimit)(
+  'io_uring setup out of descriptors',
+  () => {
+    // A child with a small RLIMIT_NOFILE uses up its descriptors but one: the open of the target
+    // takes it and io_uring_setup finds none left. Nothing else in the child opens files between
+    // the two (no NODE_OPTIONS preloads), so the outcome does not depend on timing.
+    const dist = resolve(__dirname, '../../dist/lib')
+    const child = (probeFirst: boolean, engine: string) => `
       const fs = require('node:fs')
-      const { NativeDevice } = require(${JSON.stringify(addon)})
-      const fds = []
-      try { for (;;) fds.push(fs.openSync('/dev/null', 'r')) } catch {}
-      fs.closeSync(fds.pop())
-      try { new NativeDevice(${JSON.stringify(image)}, { engine: 'io_uring' }); console.log('opened') }
-      catch (e) { console.log(e.code + ' ' + e.message) }`
-    const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' })
-    expect(r.stdout.trim(), r.stderr).toMatch(/^EMFILE .*io_uring_setup/)
-  })
-})
+      const { Device } = require(${JSON.stringify(`${dist}/index.js`)})
+      const { binding } = require(${JSON.stringify(`${dist}/native.js`)})
+      ;(async () => {
+        binding() // the addon is loaded (that opens files); io_uring is not probed yet
+        if (${probeFirst}) await (await Device.open(${JSON.stringify(image)}, { engine: 'io_uring' })).close()
+        const fds = []
+        try { for (;;) fds.push(fs.openSync('/dev/null', 'r')) } catch (e) { if (e.code !== 'EMFILE') throw e }
+        fs.closeSync(fds.pop())
+        // Device.open reaches the addon synchronously: nothing runs between the close and the open.
+        const opened = Device.open(${JSON.stringify(image)}, { engine: '${engine}' })
+        for (const fd of fds) fs.closeSync(fd)
+        try { await (await opened).close(); console.log('opened') }
+        catch (e) { console.log(e.code + ' ' + e.syscall + ': ' + e.message) }
+      })()`
+    const run = (probeFirst: boolean, engine = 'io_uring') => {
+      const env = { ...process.env }
+      delete env.NODE_OPTIONS
+      const r = spawnSync(
+        'prlimit',
+        ['--nofile=256:256', process.execPath, '-e', child(probeFirst, engine)],
+        {
+          encoding: 'utf8',
+          env,
+        },
+      )
+      return `${r.stdout.trim()}${r.stderr}`
+    }
+    it('EMFILE in the first probe is EMFILE, not ENOTSUP', () => {
+      expect(run(false)).toMatch(/^EMFILE io_uring_setup: .*Too many open files/)
+    })
+    it('EMFILE in the ring setup after a good probe is EMFILE, not ENOTSUP', () => {
+      expect(run(true)).toMatch(/^EMFILE io_uring_setup: .*Too many open files/)
+    })
+    it("engine 'auto' reports the ring's EMFILE (the thread pool would need a descriptor too)", () => {
+      expect(run(true, 'auto')).toMatch(/^EMFILE io_uring_setup: .*Too many open files/)
+    })
+  },
+)
