@@ -36,8 +36,8 @@ export interface BlkdebugDriverOptions {
   padToDevice?: boolean
 }
 
-const now = () => process.hrtime.bigint()
-const since = (t0: bigint) => Number(process.hrtime.bigint() - t0)
+/** A request of the image, with the sum of the native times of the I/O it sent down (its report time). */
+type Req = LayerRequest & { ns: number }
 
 export class BlkdebugDriver extends StackedDriver {
   private readonly maxTransfer: number
@@ -79,23 +79,21 @@ export class BlkdebugDriver extends StackedDriver {
     }
     if (this.dev.readOnly) return this.lower.flush() // bdrv_co_flush() returns early: no events
     return this.request(false, { syscall: 'fdatasync' }, async (req) => {
-      const t0 = now()
       await this.flushSteps(req, true)
-      return { bytes: 0, ns: since(t0) }
+      return { bytes: 0, ns: req.ns }
     })
   }
 
   override discard(offset: number, length: number): Promise<IoResult> {
-    return this.request(true, { syscall: 'fallocate', offset, length }, async () => {
-      const t0 = now()
+    return this.request(true, { syscall: 'fallocate', offset, length }, async (req) => {
       try {
         for (const c of discardChunks(offset, length, this.limits))
           if (!c.skip && (await this.pass('discard', c, 'fallocate')))
-            await this.lower.discard(c.offset, c.length)
+            await this.timed(req, this.lower.discard(c.offset, c.length))
       } finally {
         this.layer.bdGen++
       }
-      return { bytes: length, ns: since(t0) }
+      return { bytes: length, ns: req.ns }
     })
   }
 
@@ -139,9 +137,9 @@ export class BlkdebugDriver extends StackedDriver {
   private async request(
     writes: boolean,
     site: RequestSite,
-    fn: (req: LayerRequest) => Promise<IoResult>,
+    fn: (req: Req) => Promise<IoResult>,
   ): Promise<IoResult> {
-    const req = this.layer.enter({ ...site, path: this.dev.path })
+    const req: Req = Object.assign(this.layer.enter({ ...site, path: this.dev.path }), { ns: 0 })
     try {
       return await fn(req)
     } finally {
@@ -150,12 +148,19 @@ export class BlkdebugDriver extends StackedDriver {
     }
   }
 
+  /** One I/O of the layer below, its native time added to the request's. */
+  private async timed(req: Req, io: Promise<IoResult>): Promise<IoResult> {
+    const r = await io
+    req.ns += r.ns
+    return r
+  }
+
   private site(syscall: string, offset: number, buffers: Uint8Array[]): RequestSite {
     return { syscall, offset, length: total(buffers) }
   }
 
   /** Raises events in order; a promise only when one of them suspended the request. */
-  private raise(req: LayerRequest, ...names: BlkdebugEvent[]): Promise<void> | undefined {
+  private raise(req: Req, ...names: BlkdebugEvent[]): Promise<void> | undefined {
     for (let i = 0; i < names.length; i++) {
       const stopped = this.layer.raise(names[i], req)
       if (stopped) return stopped.then(() => this.raise(req, ...names.slice(i + 1)))
@@ -180,9 +185,9 @@ export class BlkdebugDriver extends StackedDriver {
     return this.limits.align || (this.opts.padToDevice ? this.dev.offsetAlign : 1)
   }
 
-  private async read(req: LayerRequest, bufs: Uint8Array[], offset: number): Promise<IoResult> {
+  private async read(req: Req, bufs: Uint8Array[], offset: number): Promise<IoResult> {
     const len = total(bufs)
-    const t0 = now()
+    let bytes = 0 // what the kernel read of the caller's range (a file that shrank: less)
     const align = this.limits.align || 1
     for (const c of splitRange(offset, len, this.maxTransfer)) {
       const stop = this.raise(req, 'read_aio')
@@ -192,27 +197,25 @@ export class BlkdebugDriver extends StackedDriver {
       let ok = true
       for (const sub of splitRange(span.offset, span.length, alignDown(this.maxTransfer, align)))
         if (!(await this.pass('read', sub, 'preadv'))) ok = false
-      if (!ok) continue
+      if (!ok) {
+        bytes += c.length // blkdebug's "success without I/O": the caller is told it was read
+        continue
+      }
       const part = slice(bufs, c.offset - offset, c.length)
       if (!pad) {
-        await this.lower.readv(c.offset, part)
+        bytes += (await this.timed(req, this.lower.readv(c.offset, part))).bytes
         continue
       }
       const b = this.bounce(span.length)
-      await this.lower.readv(span.offset, [b])
+      const r = await this.timed(req, this.lower.readv(span.offset, [b]))
       scatter(b, c.offset - span.offset, part)
+      bytes += Math.max(0, Math.min(c.length, r.bytes - (c.offset - span.offset)))
     }
-    return { bytes: len, ns: since(t0) }
+    return { bytes, ns: req.ns }
   }
 
-  private async write(
-    req: LayerRequest,
-    bufs: Uint8Array[],
-    offset: number,
-    flags: WriteFlags,
-  ): Promise<IoResult> {
+  private async write(req: Req, bufs: Uint8Array[], offset: number, flags: WriteFlags): Promise<IoResult> {
     const len = total(bufs)
-    const t0 = now()
     const align = this.align
     const fua = !!flags.fua
     for (const c of splitRange(offset, len, this.maxTransfer)) {
@@ -227,7 +230,7 @@ export class BlkdebugDriver extends StackedDriver {
           stop = this.raise(req, ...step.before)
           if (stop) await stop
           const at = step.read.offset - span.offset
-          await this.lower.readv(step.read.offset, [b.subarray(at, at + step.read.length)])
+          await this.timed(req, this.lower.readv(step.read.offset, [b.subarray(at, at + step.read.length)]))
           stop = this.raise(req, ...step.after)
           if (stop) await stop
         }
@@ -235,18 +238,21 @@ export class BlkdebugDriver extends StackedDriver {
         data = [b]
       }
       await this.aligned(req, span, align, async (sub) => {
-        await this.lower.writev(sub.offset, slice(data, sub.offset - span.offset, sub.length), { fua })
+        await this.timed(
+          req,
+          this.lower.writev(sub.offset, slice(data, sub.offset - span.offset, sub.length), { fua }),
+        )
       })
     }
     // qemu emulates FUA (and the writethrough mode's FUA) with a flush of the image
     if (fua) await this.flushSteps(req, false)
     else if (flags.writethrough) await this.flushSteps(req, true)
-    return { bytes: len, ns: since(t0) }
+    return { bytes: len, ns: req.ns }
   }
 
   /** bdrv_aligned_pwritev() of data: pwritev, a rule check and the I/O per max-transfer piece, pwritev_done. */
   private async aligned(
-    req: LayerRequest,
+    req: Req,
     span: Range,
     align: number,
     io: (sub: Range) => Promise<void>,
@@ -263,16 +269,10 @@ export class BlkdebugDriver extends StackedDriver {
     }
   }
 
-  private async zeroes(
-    req: LayerRequest,
-    offset: number,
-    length: number,
-    flags: ZeroFlags,
-  ): Promise<IoResult> {
-    const t0 = now()
+  private async zeroes(req: Req, offset: number, length: number, flags: ZeroFlags): Promise<IoResult> {
     const f: ZeroFlags = { mayUnmap: flags.mayUnmap, noFallback: flags.noFallback }
     const zero = (from: number, to: number) => async () =>
-      void (await this.lower.writeZeroes(from, to - from, f))
+      void (await this.timed(req, this.lower.writeZeroes(from, to - from, f)))
     const a = this.limits.align || 1
     const pad = padding(offset, length, a)
     if (!pad) {
@@ -306,18 +306,18 @@ export class BlkdebugDriver extends StackedDriver {
       }
     }
     if (flags.writethrough) await this.flushSteps(req, true)
-    return { bytes: length, ns: since(t0) }
+    return { bytes: length, ns: req.ns }
   }
 
   /** An aligned write-zeroes: pwritev_zero, bdrv_co_do_pwrite_zeroes()'s pieces, pwritev_done. */
-  private async zeroAligned(req: LayerRequest, offset: number, length: number, f: ZeroFlags): Promise<void> {
+  private async zeroAligned(req: Req, offset: number, length: number, f: ZeroFlags): Promise<void> {
     const stop = this.raise(req, 'pwritev_zero')
     if (stop) await stop
     try {
       for (const c of zeroChunks(offset, length, this.limits)) {
         // pieces below the zero alignment: blkdebug says ENOTSUP, qemu writes zeroes instead
         const ok = c.fallback ? this.pass('write', c, 'pwritev') : this.pass('write-zeroes', c, 'fallocate')
-        if (await ok) await this.lower.writeZeroes(c.offset, c.length, f)
+        if (await ok) await this.timed(req, this.lower.writeZeroes(c.offset, c.length, f))
       }
     } finally {
       this.layer.bdGen++
@@ -331,7 +331,7 @@ export class BlkdebugDriver extends StackedDriver {
    * image was written since its last good flush; the rule check only when blkdebug's node was.
    * io false: the FUA emulation after a RWF_DSYNC write, which flushed already.
    */
-  private async flushSteps(req: LayerRequest, io: boolean): Promise<void> {
+  private async flushSteps(req: Req, io: boolean): Promise<void> {
     const L = this.layer
     let stop = this.raise(req, 'flush_to_os')
     if (stop) await stop
@@ -342,7 +342,7 @@ export class BlkdebugDriver extends StackedDriver {
       if (stop) await stop
     }
     if (L.flushedBd !== bd && !(await this.pass('flush', { offset: 0, length: 0 }, 'fdatasync'))) return
-    if (io) await this.lower.flush()
+    if (io) await this.timed(req, this.lower.flush())
     L.flushedTop = top
     L.flushedBd = bd
   }

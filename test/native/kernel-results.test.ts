@@ -59,42 +59,66 @@ describe.each(engineList)('engine %s', (engine) => {
 })
 
 describe('one clock', () => {
-  it('the report time of read, write and write -z is the sum of the native times', async () => {
-    const file = scratch.file('clock.img', 1 << 20, 0)
-    const seen: NativeResult[] = []
-    const record = (p: Promise<NativeResult>) =>
-      p.then((r) => {
-        seen.push(r)
-        return r
-      })
-    // Every request the file driver sends to the addon, recorded at the addon's door.
-    const wrapDriver = (lower: BlockDriver) => {
-      const n = (lower as FileDriver).native
-      const at = <K extends 'read' | 'write' | 'space'>(k: K) => {
-        const f = n[k].bind(n) as (...a: unknown[]) => Promise<NativeResult>
-        Object.defineProperty(n, k, { value: (...a: unknown[]) => record(f(...a)) })
+  it.each(['', 'blkdebug::'])(
+    '%sFILE: the report time of each command is the sum of the native times',
+    async (prefix) => {
+      const file = scratch.file(`clock${prefix ? '-blkdebug' : ''}.img`, 1 << 20, 0)
+      const seen: NativeResult[] = []
+      const record = (p: Promise<NativeResult>) =>
+        p.then((r) => {
+          seen.push(r)
+          return r
+        })
+      // Every request the file driver (at the bottom of the stack) sends to the addon, recorded at
+      // the addon's door.
+      const wrapDriver = (top: BlockDriver) => {
+        let d = top as BlockDriver & { lower?: BlockDriver }
+        while (d.lower) d = d.lower
+        const n = (d as FileDriver).native
+        const at = <K extends 'read' | 'write' | 'space'>(k: K) => {
+          const f = n[k].bind(n) as (...a: unknown[]) => Promise<NativeResult>
+          Object.defineProperty(n, k, { value: (...a: unknown[]) => record(f(...a)) })
+        }
+        at('read')
+        at('write')
+        at('space')
+        return top
       }
-      at('read')
-      at('write')
-      at('space')
-      return lower
-    }
-    const sink = stringSink()
-    const session = new Session({ reporter: new Reporter(sink, 'json'), hooks: { wrapDriver } })
-    await session.run(`open ${file}`)
-    const reported: number[] = []
-    const sums: number[] = []
-    for (const line of ['read 0 64k', 'write 4k 8k', 'write -z 64k 64k', 'writev 8k 4k 4k', 'read 4095 2']) {
-      seen.length = 0
-      sink.stdout = ''
-      const res = await session.run(line)
-      expect(res.ok, `${line}: ${sink.stdout} ${sink.stderr}`).toBe(true)
-      const record = JSON.parse(sink.stdout.trim().split('\n').pop() as string)
-      reported.push(record.ns)
-      sums.push(seen.reduce((a, r) => a + r.ns, 0))
-    }
-    await session.run('close')
-    expect(reported).toEqual(sums)
-    expect(sums.every((n) => n > 0)).toBe(true)
-  })
+      const sink = stringSink()
+      const session = new Session({ reporter: new Reporter(sink, 'json'), hooks: { wrapDriver } })
+      expect((await session.run(`open ${prefix}${file}`)).ok).toBe(true)
+      const reported: number[] = []
+      const sums: number[] = []
+      const commands = [
+        ['read 0 64k'],
+        ['write 4k 8k'],
+        ['write -z 64k 64k'],
+        ['writev 8k 4k 4k'],
+        ['read 4095 2'],
+        ['write -f 0 4k'],
+        ['discard 128k 64k'],
+        ['aio_write 8k 4k', 'aio_flush'],
+        ['aio_read 8k 4k', 'aio_flush'],
+      ]
+      for (const lines of commands) {
+        seen.length = 0
+        sink.stdout = ''
+        for (const line of lines) {
+          const res = await session.run(line)
+          expect(res.ok, `${line}: ${sink.stdout} ${sink.stderr}`).toBe(true)
+        }
+        const records = sink.stdout
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l))
+          .filter((r) => r.ns !== undefined)
+        expect(records.length, lines.join('; ')).toBe(1)
+        reported.push(records[0].ns)
+        sums.push(seen.reduce((a, r) => a + r.ns, 0))
+      }
+      await session.run('close')
+      expect(reported).toEqual(sums)
+      expect(sums.every((n) => n > 0)).toBe(true)
+    },
+  )
 })
