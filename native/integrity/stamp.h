@@ -35,4 +35,12 @@ void EncodeStamp(char* block, uint32_t bs, const StampId& id, uint64_t timestamp
 // What block[0..bs) holds against the stamp expected there, in classifyBlock's order.
 StampKind ClassifyStamp(const char* block, uint32_t bs, const StampId& expected);
 
+// The same for the n blocks of data[0..n*bs), block i being the block at first.offset + i*bs (the
+// same seed and generation): what EncodeStamp and ClassifyStamp give block by block, byte for byte
+// and verdict for verdict, four blocks at a time (SIMD lanes, side-by-side CRC chains) where it
+// can. ClassifyStamps expects generation gens[i] for block i when gens is given, else first.gen.
+void EncodeStamps(char* data, size_t n, uint32_t bs, const StampId& first, uint64_t timestamp_ns);
+void ClassifyStamps(const char* data, size_t n, uint32_t bs, const StampId& first,
+                    const uint32_t* gens, uint8_t* kinds);
+
 }  // namespace rawio

@@ -24,25 +24,21 @@ struct StampJob {
   std::vector<uint8_t> kinds;  // classify: a StampKind per block
 
   void Fill() {
-    StampId id;
-    id.seed = seed;
-    id.gen = gen;
-    for (size_t at = 0; at < len; at += bs) {
-      id.offset = offset + at;
-      EncodeStamp(data + at, bs, id, timestamp);
-    }
+    StampId first;
+    first.offset = offset;
+    first.seed = seed;
+    first.gen = gen;
+    EncodeStamps(data, len / bs, bs, first, timestamp);
   }
 
   void Classify() {
-    StampId id;
-    id.seed = seed;
-    size_t n = len / bs;
-    kinds.resize(n);
-    for (size_t i = 0; i < n; ++i) {
-      id.offset = offset + i * bs;
-      id.gen = gens.empty() ? gen : gens[i];
-      kinds[i] = static_cast<uint8_t>(ClassifyStamp(data + i * bs, bs, id));
-    }
+    StampId first;
+    first.offset = offset;
+    first.seed = seed;
+    first.gen = gen;
+    kinds.resize(len / bs);
+    ClassifyStamps(data, kinds.size(), bs, first, gens.empty() ? nullptr : gens.data(),
+                   kinds.data());
   }
 };
 
