@@ -121,13 +121,16 @@ function compare(targetName, target, j) {
   for (const e of j.fio) {
     const mine = m(runs.rawio, j.metric)
     const theirs = m(runs[e], j.metric)
+    // Each round's rawio run against the fio run beside it.
+    const ratios = runs.rawio.map((r, i) => r[j.metric] / runs[e][i][j.metric])
     rows.push({
       target: targetName,
       job: j.name,
       fio: e,
       rawio: fmtRate(mine, j.metric),
       fioValue: fmtRate(theirs, j.metric),
-      ratio: mine / theirs,
+      ratio: median(ratios),
+      range: `${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)}`,
       p50: `${us(m(runs.rawio, 'p50'))}/${us(m(runs[e], 'p50'))}`,
       p99: `${us(m(runs.rawio, 'p99'))}/${us(m(runs[e], 'p99'))}`,
       cpu: `${m(runs.rawio, 'cpu').toFixed(0)}/${m(runs[e], 'cpu').toFixed(0)}`,
@@ -140,7 +143,9 @@ function printRow(r) {
   console.log(
     `${r.target.padEnd(9)} ${r.job.padEnd(25)} ${r.fio.padEnd(8)} ${r.rawio.padStart(10)} ${r.fioValue.padStart(10)} ${r.ratio
       .toFixed(2)
-      .padStart(6)}  ${r.p50.padStart(15)}  ${r.p99.padStart(15)}  ${r.cpu.padStart(8)}`,
+      .padStart(
+        6,
+      )} ${r.range.padStart(9)}  ${r.p50.padStart(15)}  ${r.p99.padStart(15)}  ${r.cpu.padStart(8)}`,
   )
 }
 
@@ -197,12 +202,13 @@ function main() {
   }
   console.log(
     `rawio bench vs fio ${spawnSync('fio', ['--version'], { encoding: 'utf8' }).stdout.trim()}: ${seconds}s per run, ` +
-      `${rounds} alternation(s), O_DIRECT, median of runs; p50/p99 and cpu% are rawio/fio`,
+      `${rounds} alternation(s), O_DIRECT; ratio: the median of each round's rawio/fio (min-max); ` +
+      'rates, p50/p99 and cpu%: medians of runs, rawio/fio',
   )
   console.log(
     `${'target'.padEnd(9)} ${'job'.padEnd(25)} ${'fio eng'.padEnd(8)} ${'rawio'.padStart(10)} ${'fio'.padStart(10)} ${'ratio'.padStart(
       6,
-    )}  ${'p50 us'.padStart(15)}  ${'p99 us'.padStart(15)}  ${'cpu%'.padStart(8)}`,
+    )} ${'min-max'.padStart(9)}  ${'p50 us'.padStart(15)}  ${'p99 us'.padStart(15)}  ${'cpu%'.padStart(8)}`,
   )
   for (const [name, target] of targets)
     for (const j of jobs) for (const row of compare(name, target, j)) printRow(row)
