@@ -98,6 +98,8 @@ export interface Binding {
   strerror(errno: number): string
   errnoName(errno: number): string
   alignOffset(view: Uint8Array, align: number): number
+  /** native/napi/js_buffers.cc: zeroed native memory, misalign bytes past an align boundary. */
+  allocBuffer(size: number, align: number, misalign: number): Uint8Array
   /** native/bench: benchmark jobs run natively (types in lib/bench/binding.ts). */
   bench: NativeBench
   /** native/safety: the write interlock's probes (types in lib/safety/binding.ts). */

@@ -7,6 +7,7 @@
 #include "napi/addon_data.h"
 #include "napi/build_info.h"
 #include "napi/device_wrap.h"
+#include "napi/js_buffers.h"
 #include "napi/module_fns.h"
 #include "safety/safety_module.h"
 
@@ -45,6 +46,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("NativeDevice", device);
   exports.Set("ops", Constants(env));
   RegisterModuleFunctions(env, exports);
+  RegisterBuffers(env, exports);
   RegisterBench(env, exports, data);
   RegisterSafety(env, exports);
   RegisterStamp(env, exports);

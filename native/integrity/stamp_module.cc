@@ -6,6 +6,7 @@
 
 #include "integrity/stamp.h"
 #include "napi/args.h"
+#include "napi/js_buffers.h"
 
 namespace rawio {
 
@@ -48,7 +49,8 @@ uint32_t ReadGen(const Napi::Value& v) {
   return static_cast<uint32_t>(g);
 }
 
-// (buf, offset, seed, gen | Uint32Array gens, bs[, timestamp]): the run, checked; buf is kept.
+// (buf, offset, seed, gen | Uint32Array gens, bs[, timestamp]): the run, checked. The job works
+// on buf's memory in place (a call that returns at once).
 std::unique_ptr<StampJob> ReadJob(const Napi::CallbackInfo& info, bool fill) {
   Napi::Env env = info.Env();
   if (!info[0].IsTypedArray() ||
@@ -90,28 +92,36 @@ Napi::Uint8Array Kinds(Napi::Env env, const StampJob& job) {
   return out;
 }
 
-// The same work on libuv's pool; the buffer stays referenced until the promise settles.
+// The same work on libuv's pool, on memory JavaScript cannot free under it (napi/js_buffers.h):
+// allocBuffer memory in place, any other buffer bounced (classify copies it in; fill's stamps go
+// back when the pool is done, if the buffer still has its memory).
 class StampWorker final : public Napi::AsyncWorker {
  public:
-  StampWorker(Napi::Env env, std::unique_ptr<StampJob> job, Napi::Object buffer, bool fill)
+  StampWorker(Napi::Env env, std::unique_ptr<StampJob> job, Napi::Value buffer, bool fill)
       : Napi::AsyncWorker(env, "rawio:stamp"),
         job_(std::move(job)),
-        buffer_(Napi::Persistent(buffer)),
         fill_(fill),
-        deferred_(Napi::Promise::Deferred::New(env)) {}
+        deferred_(Napi::Promise::Deferred::New(env)) {
+    HoldView(env, buffer, fill ? Access::kOut : Access::kIn, &held_);
+    job_->data = reinterpret_cast<char*>(held_.mem);
+  }
   Napi::Promise Promise() const { return deferred_.Promise(); }
   void Execute() override { fill_ ? job_->Fill() : job_->Classify(); }
   void OnOK() override {
     Napi::Env env = Env();
+    ReleaseView(env, &held_, fill_);
     deferred_.Resolve(fill_ ? env.Undefined() : Napi::Value(Kinds(env, *job_)));
   }
-  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
+  void OnError(const Napi::Error& e) override {
+    ReleaseView(Env(), &held_, false);
+    deferred_.Reject(e.Value());
+  }
 
  private:
   std::unique_ptr<StampJob> job_;
-  Napi::ObjectReference buffer_;
   bool fill_;
   Napi::Promise::Deferred deferred_;
+  HeldView held_;
 };
 
 Napi::Value Fill(const Napi::CallbackInfo& info) {
@@ -127,7 +137,7 @@ Napi::Value Classify(const Napi::CallbackInfo& info) {
 
 Napi::Value RunAsync(const Napi::CallbackInfo& info, bool fill) {
   auto job = ReadJob(info, fill);
-  auto* w = new StampWorker(info.Env(), std::move(job), info[0].As<Napi::Object>(), fill);
+  auto* w = new StampWorker(info.Env(), std::move(job), info[0], fill);  // deletes itself
   Napi::Promise p = w->Promise();
   w->Queue();
   return p;

@@ -3,7 +3,6 @@
 #pragma once
 
 #include <napi.h>
-#include <sys/uio.h>
 
 #include <cmath>
 #include <cstdint>
@@ -98,47 +97,6 @@ inline size_t ElementSize(napi_typedarray_type t) {
     default:
       return 1;
   }
-}
-
-// One TypedArray/DataView or an array of them -> iovecs; the values to keep alive
-// while the kernel owns the memory go to keep.
-inline int64_t ReadBuffers(const Napi::Value& v, std::vector<iovec>* iov,
-                           std::vector<napi_value>* keep) {
-  Napi::Env env = v.Env();
-  auto one = [&](const Napi::Value& b) -> int64_t {
-    bool is_ta = false;
-    napi_is_typedarray(env, b, &is_ta);
-    if (!is_ta) throw Napi::TypeError::New(env, "buffer must be a TypedArray");
-    napi_typedarray_type type;
-    size_t count = 0, byte_offset = 0;
-    void* data = nullptr;
-    napi_get_typedarray_info(env, b, &type, &count, &data, nullptr, &byte_offset);
-    size_t len = count * ElementSize(type);
-    if (data == nullptr) throw Napi::TypeError::New(env, "buffer is detached or empty");
-    if (len == 0) throw Napi::RangeError::New(env, "buffer is empty");
-    iov->push_back({data, len});
-    keep->push_back(b);
-    return static_cast<int64_t>(len);
-  };
-  if (v.IsArray()) {
-    auto arr = v.As<Napi::Array>();
-    uint32_t n = arr.Length();
-    if (n == 0) throw Napi::RangeError::New(env, "buffer list is empty");
-    if (n > 1024) throw Napi::RangeError::New(env, "more than IOV_MAX (1024) buffers");
-    int64_t total = 0;
-    for (uint32_t i = 0; i < n; ++i) total += one(arr.Get(i));
-    // A getter on the list may have detached a view read earlier: check them all again.
-    for (size_t i = 0; i < keep->size(); ++i) {
-      napi_typedarray_type t;
-      size_t count = 0;
-      void* data = nullptr;
-      napi_get_typedarray_info(env, (*keep)[i], &t, &count, &data, nullptr, nullptr);
-      if (data != (*iov)[i].iov_base || count * ElementSize(t) != (*iov)[i].iov_len)
-        throw Napi::TypeError::New(env, "a buffer was detached while the list was read");
-    }
-    return total;
-  }
-  return one(v);
 }
 
 }  // namespace rawio

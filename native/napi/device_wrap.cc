@@ -13,18 +13,19 @@
 #include "napi/addon_data.h"
 #include "napi/args.h"
 #include "napi/errors.h"
+#include "napi/js_buffers.h"
 
 namespace rawio {
 
 struct DeviceWrap::Pending : Request {
   napi_deferred deferred = nullptr;
-  std::vector<napi_ref> keep;
+  std::vector<HeldView> held;  // the memory iov points into (napi/js_buffers.h)
 
-  // Back to a fresh request; the vectors keep their capacity for the next one.
+  // Back to a fresh request (held already released); the vectors keep their capacity.
   void Reset() {
     ResetRequest();
     deferred = nullptr;
-    keep.clear();
+    held.clear();
   }
 };
 
@@ -157,18 +158,18 @@ void DeviceWrap::Recycle(Pending* p) {
     delete p;
 }
 
+// The kernel gets memory that JavaScript cannot free under it: allocBuffer's native blocks in
+// place (a reference each), any other buffer bounced (a write's bytes copied in now).
 Napi::Value DeviceWrap::SubmitRw(const Napi::CallbackInfo& info, Op op) {
   Napi::Env env = info.Env();
   CheckOpen(env);
+  int64_t offset = ReadOffset(info[1], "offset");
   std::unique_ptr<Pending> p = Acquire();
-  keep_scratch_.clear();
   p->op = op;
-  p->length = ReadBuffers(info[0], &p->iov, &keep_scratch_);
-  p->offset = ReadOffset(info[1], "offset");
+  p->offset = offset;
   if (op == Op::kWrite && info[2].ToBoolean().Value()) p->rw_flags = RWF_DSYNC;
-  p->keep.resize(keep_scratch_.size());
-  for (size_t i = 0; i < keep_scratch_.size(); ++i)
-    napi_create_reference(env, keep_scratch_[i], 1, &p->keep[i]);
+  p->length = HoldViews(env, info[0], op == Op::kWrite ? Access::kIn : Access::kOut, &p->held);
+  for (const HeldView& h : p->held) p->iov.push_back({h.mem, h.len});
   return Start(env, p.release());
 }
 
@@ -188,11 +189,14 @@ Napi::Value DeviceWrap::Space(const Napi::CallbackInfo& info) {
 
 void DeviceWrap::Settle(Napi::Env env, Request* req) {
   auto* p = static_cast<Pending*>(req->user);
-  for (napi_ref ref : p->keep) napi_delete_reference(env, ref);
-  if (p->res >= 0) {
-    if (p->op == Op::kRead && p->eof) {
-      for (const iovec& v : p->iov) std::memset(v.iov_base, 0, v.iov_len);  // EOF: zero-fill
-    }
+  bool ok = p->res >= 0;
+  if (ok && p->op == Op::kRead && p->eof) {
+    for (const iovec& v : p->iov) std::memset(v.iov_base, 0, v.iov_len);  // EOF: zero-fill
+  }
+  // A read's bounced bytes go back to buffers that still have their memory; every reference
+  // the request held is dropped.
+  ReleaseViews(env, &p->held, ok && p->op == Op::kRead);
+  if (ok) {
     // What the kernel said: the bytes really transferred (a read that met EOF reports
     // what it read; the rest of its buffers is zero-filled above), and the engine's
     // submit-to-completion time, the one clock of every report.

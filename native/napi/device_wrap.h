@@ -1,6 +1,6 @@
 // The JS-facing device: an fd and the completion pump that drives its I/O core
-// (napi/pump.h). Plain C++ requests (Pending) carry the promise and the buffers
-// kept alive while the kernel owns them.
+// (napi/pump.h). Plain C++ requests (Pending) carry the promise and hold the memory
+// the kernel owns until they settle (napi/js_buffers.h).
 #pragma once
 
 #include <napi.h>
@@ -52,7 +52,6 @@ class DeviceWrap : public Napi::ObjectWrap<DeviceWrap>, public PumpClient {
   Opened opened_;
   std::unique_ptr<CompletionPump> pump_;
   std::vector<std::unique_ptr<Pending>> free_;  // recycled requests
-  std::vector<napi_value> keep_scratch_;        // buffers read from the current call
 };
 
 }  // namespace rawio
