@@ -15,7 +15,7 @@ namespace {
 
 // A bounce keeps the caller's offset within a page: every O_DIRECT memory alignment up to a page
 // sees the same address bits.
-constexpr size_t kBouncePage = 4096;
+constexpr size_t kBouncePage = AlignedBlock::kBouncePage;
 constexpr uint32_t kMaxViews = 1024;  // IOV_MAX
 constexpr int64_t kMaxAlign = int64_t{1} << 30;
 
@@ -51,13 +51,16 @@ void RegisterBlock(AlignedBlock* block) {
 
 // The external ArrayBuffer's backing store is gone (every ArrayBuffer that held it, in any
 // isolate): drop its reference. Requests in flight still hold theirs.
-void FinalizeBlock(napi_env, void* data, void* hint) {
+void FinalizeBlock(napi_env env, void* data, void* hint) {
+  auto* block = static_cast<AlignedBlock*>(hint);
   {
     Registry& r = Blocks();
     std::lock_guard<std::mutex> lock(r.mu);
     r.blocks.erase(data);
   }
-  static_cast<AlignedBlock*>(hint)->Unref();
+  int64_t ignored;
+  napi_adjust_external_memory(env, -static_cast<int64_t>(block->Size()), &ignored);
+  block->Unref();
 }
 
 // RAWIO_NO_EXTERNAL_BUFFERS=1 takes the path of a V8 sandbox, which refuses external buffers
@@ -126,6 +129,9 @@ Napi::Value AllocBuffer(const Napi::CallbackInfo& info) {
         napi_create_external_arraybuffer(env, block->Data(), n, FinalizeBlock, block, &ab);
     if (s == napi_ok) {
       RegisterBlock(block);
+      // V8 schedules collections by the memory behind its objects: tell it about this block.
+      int64_t ignored;
+      napi_adjust_external_memory(env, size, &ignored);
     } else {
       block->Unref();  // refused (a V8 sandbox: napi_no_external_buffers_allowed)
       ab = nullptr;
@@ -167,7 +173,7 @@ void HoldView(napi_env env, napi_value value, Access access, HeldView* out) {
     return;
   }
   size_t misalign = reinterpret_cast<uintptr_t>(v.data) % kBouncePage;
-  AlignedBlock* bounce = AlignedBlock::New(v.len, kBouncePage, misalign, false);
+  AlignedBlock* bounce = AlignedBlock::Bounce(v.len, misalign);
   if (bounce == nullptr)
     throw Napi::RangeError::New(
         env, "cannot allocate a bounce buffer of " + std::to_string(v.len) + " bytes");
