@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { mkdtempSync } from 'node:fs'
 // What a user buffer's bounce costs (docs/architecture.md, "Buffer lifetime"): the same Device
 // requests from allocBuffer memory (native, used in place) and from a Buffer over V8 memory (copied
 // through a native bounce buffer: in at submit for writes, back at settle for reads), alternating
@@ -8,7 +9,6 @@
 //   node scripts/bench-bounce.mjs [--seconds 1] [--rounds 3] [--depth 1] [--engine io_uring|threads]
 //                                 [--dir /var/tmp] [--size-mib 256]
 import { createRequire } from 'node:module'
-import { mkdtempSync } from 'node:fs'
 import { join } from 'node:path'
 import { opt } from './lib/args.mjs'
 import { cleanup, cleanupOnSignals, makeFile, scratchDir } from './lib/targets.mjs'
