@@ -14,6 +14,7 @@ export type { BenchIo, BenchOutcome } from './bench/cli'
 export type { BenchReporterSink, BenchSession } from './bench/command'
 export type { ImageLocks } from './bench/image-lock'
 export type { EngineAvailability } from './bench/job'
+export type { LogJobOptions, LogPlan } from './bench/log-options'
 export type {
   BenchArgs,
   OptionDef as BenchOptionDef,

@@ -8,8 +8,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
-pkgs=(liburing-dev libblkid1 qemu-utils fio clang-format tmux util-linux e2fsprogs chromium binutils
-  crossbuild-essential-arm64 liburing-dev:arm64 qemu-user-static)
+pkgs=(liburing-dev libblkid1 qemu-utils fio gnuplot-nox python3-pandas clang-format tmux util-linux e2fsprogs
+  chromium binutils crossbuild-essential-arm64 liburing-dev:arm64 qemu-user-static)
 updated=0
 if ! dpkg --print-foreign-architectures | grep -qx arm64; then
   $sudo dpkg --add-architecture arm64

@@ -60,6 +60,10 @@ export interface NativeBenchJob {
   loops?: number
   /** Keep up to this many issued requests for write_iolog. */
   iologMax?: number
+  /** fio's logs (lib/bench/log-options.ts): per-request records kept (0: none), window ms. */
+  logRecords?: number
+  logAvgMs?: number
+  logHistMs?: number
   /** verify=stamp (absent otherwise): stamp writes, check reads against stamps. */
   verify?: boolean
   verifySeed?: number
@@ -156,6 +160,31 @@ export interface NativeJobResult {
   verify?: NativeVerifyResult
   /** Present with write_iolog: the requests in issue order (op: 0 read, 1 write, 2 trim). */
   iolog?: { offset: Float64Array; length: Uint32Array; op: Uint8Array; truncated: boolean }
+  /** Present with fio's logs (native/bench/job_log.h). */
+  log?: NativeJobLog
+}
+
+/** fio's log samples of one job, as columns (dir: 0 read, 1 write, 2 trim). */
+export interface NativeJobLog {
+  records: {
+    tNs: Float64Array
+    latNs: Float64Array
+    offset: Float64Array
+    bytes: Float64Array
+    dir: Float64Array
+    truncated: boolean
+  }
+  lat: { tMs: Float64Array; meanNs: Float64Array; maxNs: Float64Array; dir: Float64Array }
+  rate: { index: Float64Array; bytes: Float64Array; ios: Float64Array; dir: Float64Array }
+  /** Sample i's bins are pairs (fio bucket, count) first..first+count of `bins`. */
+  hist: {
+    tMs: Float64Array
+    bs: Float64Array
+    dir: Float64Array
+    first: Float64Array
+    count: Float64Array
+    bins: Float64Array
+  }
 }
 
 export interface NativeBenchResult {

@@ -10,7 +10,7 @@ import type { JobFileOption, JobSection, SourceLine } from './jobfile'
 import { type JobOptions, optionKey, optionTakesValue, rwModes, setOption } from './options'
 
 export interface FioJob {
-  /** The job's name: `name=`, else the section's. */
+  /** The job's name: the section's `name=`, else the section's name (a [global] name= does not count, as in fio). */
   name: string
   source: SourceLine
   options: JobOptions
@@ -66,10 +66,9 @@ type Special = (b: Build, o: JobFileOption, fail: (why: string) => never) => voi
 const flag = (o: JobFileOption) => o.value === undefined || !isOff(o.value)
 
 const special: Record<string, Special> = {
-  name: (b, o) => {
-    b.job.name = o.value ?? b.job.name
-    b.job.options.name = b.job.name
-  },
+  // fio names a job after its section; only a name= in the section itself renames it (a
+  // [global] name= is overwritten by each section's name: init.c get_new_job).
+  name: () => {},
   stonewall: (b, o) => void (b.job.stonewall = flag(o)),
   wait_for_previous: (b, o) => void (b.job.stonewall = flag(o)),
   new_group: (b, o) => void (b.job.newGroup = flag(o)),
@@ -299,6 +298,8 @@ export function jobsFromSections(
     const all = [...current, ...s.options]
     for (const o of all.filter((x) => x.name === 'ioengine')) applyOption(b, o)
     for (const o of all.filter((x) => x.name !== 'ioengine')) applyOption(b, o)
+    job.name = s.options.filter((o) => o.name === 'name').pop()?.value ?? s.name
+    job.options.name = job.name
     jobs.push(finish(b))
   }
   return { jobs, globals: current }

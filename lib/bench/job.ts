@@ -6,6 +6,7 @@ import { MAX_STAMP_BLOCK, MIN_STAMP_BLOCK } from '../integrity/stamp-format'
 import type { NativeGeometry } from '../native'
 import type { BenchEngine, NativeBenchJob, RwMode } from './binding'
 import { type SizeSpec, shortSize } from './fio-units'
+import { type LogPlan, logNative, logPlan, logWarnings } from './log-options'
 import type { JobOptions } from './options'
 import type { PreconditionSummary } from './precondition'
 import type { SteadyStateSpec } from './steady-state'
@@ -38,6 +39,8 @@ export interface ResolvedJob {
   startDelayNs: number
   /** write_iolog: where the requests issued go (fio's iolog version 2). */
   iologPath?: string
+  /** fio's write_lat_log & co. (lib/bench/fio-logs.ts). */
+  logs?: LogPlan
 }
 
 /** Requests kept for write_iolog (24 bytes each in the job thread). */
@@ -240,13 +243,18 @@ export function resolveJob(opts: JobOptions, target: TargetInfo, engines: Engine
     native.verifyBs = verifyBs
   }
   if (opts.start_at !== undefined) native.startAtUs = Math.round(opts.start_at * 1000)
+  const name = opts.name ?? 'bench'
+  const logs = logPlan(opts, name)
+  Object.assign(native, logNative(logs))
+  warnings.push(...logWarnings(logs))
   return {
     native,
     warnings,
     label: labelOf(native),
-    name: opts.name ?? 'bench',
+    name,
     startDelayNs: opts.startdelay ?? 0,
     ...(opts.write_iolog ? { iologPath: opts.write_iolog } : {}),
+    ...(logs ? { logs } : {}),
   }
 }
 

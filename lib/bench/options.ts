@@ -12,6 +12,7 @@ import {
   parseSizeOrPercent,
   type SizeSpec,
 } from './fio-units'
+import { type LogJobOptions, logOptionTable } from './log-options'
 import { type OutputFormat, type OutputOptions, parseOutputFormats } from './output-options'
 import { type ReportJobOptions, reportOptionTable } from './report-options'
 import { parseStartAt } from './start-at'
@@ -20,7 +21,7 @@ export const rwModes = ['read', 'write', 'randread', 'randwrite', 'rw', 'randrw'
 export type { OutputFormat, OutputOptions }
 
 /** A job as the user states it; resolveJob() fills in defaults against the target. */
-export interface JobOptions extends ReportJobOptions {
+export interface JobOptions extends ReportJobOptions, LogJobOptions {
   name?: string
   filename?: string
   rw?: RwMode
@@ -299,6 +300,7 @@ export const jobOptionTable: Table = {
     parse: (s) => parseStartAt(s),
   },
   ...reportOptionTable,
+  ...logOptionTable,
 }
 
 export interface BenchArgs {

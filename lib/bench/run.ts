@@ -10,6 +10,7 @@ import { binding, type NativeGeometry, packageRoot } from '../native'
 import { hasRawBytes } from '../paths'
 import { checkTarget, InterlockError } from '../safety/interlock'
 import { benchBinding, type NativeBenchHandle, type NativeBenchResult } from './binding'
+import { writeFioLogs } from './fio-logs'
 import { ImageLocks } from './image-lock'
 import { writeIologs } from './iolog'
 import { type ResolvedJob, resolveJob, type TargetInfo } from './job'
@@ -88,7 +89,10 @@ export class BenchRun extends EventEmitter<{ progress: [BenchProgress] }> {
         this.stopTimer()
         if (e instanceof IoError) {
           const partial = (e as IoError & { partial?: NativeBenchResult }).partial
-          if (partial) (e as BenchFailure).partial = this.build(partial)
+          if (partial) {
+            this.writeLogs(partial)
+            ;(e as BenchFailure).partial = this.build(partial)
+          }
         }
         throw e
       },
@@ -121,8 +125,17 @@ export class BenchRun extends EventEmitter<{ progress: [BenchProgress] }> {
 
   private finish(r: NativeBenchResult): BenchResult {
     this.stopTimer()
-    if (this.job.iologPath) this.job.warnings.push(...writeIologs(this.job.iologPath, this.target.path, r))
+    this.writeLogs(r)
     return this.build(r)
+  }
+
+  /** write_iolog and fio's logs (also for a run that failed: what it did until then). */
+  private writeLogs(r: NativeBenchResult): void {
+    if (this.job.iologPath) this.job.warnings.push(...writeIologs(this.job.iologPath, this.target.path, r))
+    if (this.job.logs)
+      this.job.warnings.push(
+        ...writeFioLogs(this.job.logs, r.jobs, this.job.native.fioThreadNumber ?? 1).warnings,
+      )
   }
 
   private stopTimer(): void {

@@ -127,6 +127,7 @@ int JobRunner::Setup(std::string* why, const char** syscall) {
   pattern_.Init(spec_, spec_.randseed + index_ * 0x9e3779b97f4a7c15ull, index_, trim_op_);
   rate_rng_.Seed(spec_.randseed ^ (0x7a7eull + index_));
   if (spec_.iolog_max) stats_.iolog.reserve(std::min<uint32_t>(spec_.iolog_max, 1u << 20));
+  stats_.log.Configure(spec_.log);
   if (spec_.verify && spec_.Writes()) written_.assign((spec_.size / spec_.verify_bs + 63) / 64, 0);
   limit_bytes_ = spec_.io_size ? spec_.io_size : spec_.time_based ? 0 : spec_.size;
   limit_bytes_ *= spec_.loops;  // loops: that many passes over the region (fio's)
@@ -197,6 +198,7 @@ void JobRunner::BeginMeasure(uint64_t now) {
   stats_.ramp_ns = now - start_ns_;
   for (DirStats& d : stats_.dirs) d.Reset();
   stats_.depth.Reset();
+  stats_.log.Reset();
   stats_.series.clear();
   stats_.series.reserve(spec_.runtime_ns / kNsPerSec + 2);
   issued_ios_ = 0;
@@ -221,6 +223,7 @@ void JobRunner::EndMeasure(uint64_t now) {
     return;
   }
   stats_.elapsed_ns = now - measure_start_;
+  stats_.log.Finish(stats_.elapsed_ns);
   rusage ru;
   if (SysThreadRusage(&ru) == 0) {
     stats_.user_ns = TimevalNs(ru.ru_utime) - rusage_user_;
@@ -311,7 +314,8 @@ bool JobRunner::Issue(uint64_t now, uint32_t batch) {
     ++queued;
     if (spec_.iolog_max) {
       if (stats_.iolog.size() < spec_.iolog_max)
-        stats_.iolog.push_back({static_cast<uint64_t>(s->offset), s->length, s->op});
+        stats_.iolog.push_back(
+            {static_cast<uint64_t>(s->offset), static_cast<uint32_t>(s->length), s->op});
       else
         stats_.iolog_truncated = true;
     }
@@ -378,6 +382,8 @@ void JobRunner::Complete(IoSlot* s, uint64_t now) {
   st.bytes += s->length;
   st.lat.Record(now - s->t_submit);
   if (dir == Dir::kSync) return;
+  stats_.log.Record(now - measure_start_, now - s->t_submit, static_cast<uint64_t>(s->offset),
+                    static_cast<uint32_t>(s->length), static_cast<int>(dir));
   size_t sec = static_cast<size_t>((now - measure_start_) / kNsPerSec);
   if (sec >= stats_.series.size()) stats_.series.resize(sec + 1);
   ++stats_.series[sec].ios[static_cast<int>(dir)];

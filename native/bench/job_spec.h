@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "bench/job_log.h"
+
 namespace rawio {
 
 // Statistics are kept per direction; kSync covers fsync and fdatasync.
@@ -78,6 +80,7 @@ struct JobSpec {
   uint32_t thinktime_blocks = 1;
   uint32_t loops = 1;      // passes over the region (size-bound jobs)
   uint32_t iolog_max = 0;  // record up to this many requests (fio's write_iolog)
+  LogSpec log;             // fio's write_lat_log & co. (bench/job_log.h)
   // --verify=stamp: writes carry integrity stamps (native/integrity/stamp.h) of verify_bs-byte
   // blocks; reads are checked against them (docs/bench.md says exactly which).
   bool verify = false;

@@ -8,6 +8,7 @@
 
 #include "bench/histogram.h"
 #include "bench/io_slot.h"
+#include "bench/job_log.h"
 #include "bench/job_spec.h"
 #include "integrity/stamp.h"
 
@@ -111,6 +112,7 @@ struct JobStats {
   VerifyStats verify;
   std::vector<IoLogEntry> iolog;  // write_iolog: requests in issue order (up to iolog_max)
   bool iolog_truncated = false;
+  JobLog log;  // fio's write_lat_log & co.
 };
 
 }  // namespace rawio

@@ -172,6 +172,52 @@ Napi::Object IoLogToJs(Napi::Env env, const JobStats& s) {
   return o;
 }
 
+// fio's logs (bench/job_log.h), as columns: records {tNs, latNs, offset, bytes, dir, truncated},
+// lat windows {tMs, meanNs, maxNs, dir}, rate windows {index, bytes, ios, dir}, hist samples
+// {tMs, bs, dir, first, count} and their bins (pairs of fio bucket index and count).
+Napi::Object LogToJs(Napi::Env env, const JobLog& log) {
+  auto f64 = [&](size_t n, auto get) {
+    Napi::Float64Array a = Napi::Float64Array::New(env, n);
+    for (size_t i = 0; i < n; ++i) a[i] = static_cast<double>(get(i));
+    return a;
+  };
+  Napi::Object o = Napi::Object::New(env);
+  const auto& r = log.records;
+  Napi::Object rec = Napi::Object::New(env);
+  rec.Set("tNs", f64(r.size(), [&](size_t i) { return r[i].t_ns; }));
+  rec.Set("latNs", f64(r.size(), [&](size_t i) { return r[i].lat_ns; }));
+  rec.Set("offset", f64(r.size(), [&](size_t i) { return r[i].offset; }));
+  rec.Set("bytes", f64(r.size(), [&](size_t i) { return r[i].bytes; }));
+  rec.Set("dir", f64(r.size(), [&](size_t i) { return r[i].dir; }));
+  rec.Set("truncated", Napi::Boolean::New(env, log.records_truncated));
+  o.Set("records", rec);
+  const auto& l = log.lat;
+  Napi::Object lat = Napi::Object::New(env);
+  lat.Set("tMs", f64(l.size(), [&](size_t i) { return l[i].t_ms; }));
+  lat.Set("meanNs", f64(l.size(), [&](size_t i) { return l[i].mean_ns; }));
+  lat.Set("maxNs", f64(l.size(), [&](size_t i) { return l[i].max_ns; }));
+  lat.Set("dir", f64(l.size(), [&](size_t i) { return l[i].dir; }));
+  o.Set("lat", lat);
+  const auto& w = log.rate;
+  Napi::Object rate = Napi::Object::New(env);
+  rate.Set("index", f64(w.size(), [&](size_t i) { return w[i].index; }));
+  rate.Set("bytes", f64(w.size(), [&](size_t i) { return w[i].bytes; }));
+  rate.Set("ios", f64(w.size(), [&](size_t i) { return w[i].ios; }));
+  rate.Set("dir", f64(w.size(), [&](size_t i) { return w[i].dir; }));
+  o.Set("rate", rate);
+  const auto& h = log.hist;
+  Napi::Object hist = Napi::Object::New(env);
+  hist.Set("tMs", f64(h.size(), [&](size_t i) { return h[i].t_ms; }));
+  hist.Set("bs", f64(h.size(), [&](size_t i) { return h[i].bs; }));
+  hist.Set("dir", f64(h.size(), [&](size_t i) { return h[i].dir; }));
+  hist.Set("first", f64(h.size(), [&](size_t i) { return h[i].first; }));
+  hist.Set("count", f64(h.size(), [&](size_t i) { return h[i].count; }));
+  const auto& b = log.hist_bins;
+  hist.Set("bins", f64(b.size(), [&](size_t i) { return b[i]; }));
+  o.Set("hist", hist);
+  return o;
+}
+
 }  // namespace
 
 Napi::Object ResultToJs(Napi::Env env, const BenchRun& run) {
@@ -198,6 +244,7 @@ Napi::Object ResultToJs(Napi::Env env, const BenchRun& run) {
     j.Set("series", SeriesToJs(env, s.series));
     if (run.Spec().verify) j.Set("verify", VerifyToJs(env, s.verify));
     if (run.Spec().iolog_max) j.Set("iolog", IoLogToJs(env, s));
+    if (run.Spec().log.Active()) j.Set("log", LogToJs(env, s.log));
     jobs.Set(i, j);
     stopped = stopped || s.stopped;
   }

@@ -108,6 +108,13 @@ describe('jobs from sections', () => {
     expect(jobs[1].options).toMatchObject({ bs: 8192, iodepth: 4, engine: 'io_uring' })
   })
 
+  it("a [global] name= does not rename the jobs: each is named after its section, as fio's jobname", () => {
+    // fio-rand-RW.fio says name=fio-rand-RW in [global]; fio reports the job as "file1".
+    const jobs = jobsOf('[global]\nname=fio-rand-RW\nfilename=/dev/x\n[file1]\nbs=4k\n[two]\nname=renamed\n')
+    expect(jobs.map((j) => j.name)).toEqual(['file1', 'renamed'])
+    expect(jobs.map((j) => j.options.name)).toEqual(['file1', 'renamed'])
+  })
+
   it("fio's default engine is psync, which caps the depth at 1 and says so", () => {
     const [j] = jobsOf('[j]\nfilename=/x\niodepth=16\n')
     expect(j.options).toMatchObject({ engine: 'threads', iodepth: 1 })
