@@ -181,6 +181,25 @@ describe.skipIf(skip)("fio's logs: rawio writes what fio 3.33 writes", () => {
     expect(lines(join(dirs.rawio, 'm_lat.log')).length).toBeGreaterThanOrEqual(lat.length + 6)
   })
 
+  it('log_unix_epoch: times are Unix epoch milliseconds', async () => {
+    const dir = join(scratch.dir, 'epoch')
+    mkdirSync(dir, { recursive: true })
+    const file = join(dir, 'job.fio')
+    writeFileSync(
+      file,
+      `[global]\nfilename=${dev}\ndirect=1\n[e]\nrw=read\nbs=64k\nsize=1m\nlog_unix_epoch=1\nwrite_iops_log=${dir}/e\n`,
+    )
+    const before = Date.now()
+    const r = await rawio(file)
+    expect(r.status, r.err).toBe(0)
+    const times = lines(join(dir, 'e_iops.1.log')).map((l) => Number(l[0]))
+    expect(times).toHaveLength(16)
+    for (const t of times) {
+      expect(t).toBeGreaterThanOrEqual(before - 5)
+      expect(t).toBeLessThanOrEqual(Date.now())
+    }
+  })
+
   describe("fio's tools read rawio's logs", () => {
     let dir = ''
     beforeAll(async () => {
