@@ -8,8 +8,11 @@
 //   sudo node scripts/fio-examples.mjs [--examples DIR] [--rounds 3] [--runtime 3] [--size-mib 512]
 //
 // DIR holds fio's examples (a fio source checkout's examples/, or Debian's
-// /usr/share/doc/fio/examples where packaged). ioengine=libaio is replaced by io_uring for
-// both tools when rawio has no libaio engine (the table says so): rawio refuses libaio.
+// /usr/share/doc/fio/examples where packaged). ioengine=libaio runs rawio's libaio engine; a
+// rawio built without it has ioengine=libaio replaced by io_uring for both tools (the table says so).
+// The IOPS are summed over read and write and over the jobs alike for both tools. Buffered jobs
+// (fio-rand-RW.fio: direct=0) measure the page cache too, and fio drops the target's cache at
+// each job's start (invalidate=1, its default) where rawio does not: compare those with care.
 import { execFileSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'

@@ -3,7 +3,7 @@
 // own; fio's names and values are turned into rawio's JobOptions, or refused by name with the
 // file and line (lib/bench/fio-catalog.ts). Pure.
 import { UsageError } from '../errors'
-import type { RwMode } from './binding'
+import type { BenchEngine, RwMode } from './binding'
 import { applyCatalogRule, isOff, where } from './fio-catalog'
 import { parseFioSize, parseInteger } from './fio-units'
 import type { JobFileOption, JobSection, SourceLine } from './jobfile'
@@ -40,8 +40,9 @@ interface Build {
   rateIopsByDir?: { name: 'rate' | 'rate_iops'; values: string[] }
 }
 
-const FIO_ENGINES: Record<string, 'io_uring' | 'threads'> = {
+const FIO_ENGINES: Record<string, BenchEngine> = {
   io_uring: 'io_uring',
+  libaio: 'libaio',
   psync: 'threads',
   sync: 'threads',
   pvsync: 'threads',
@@ -202,12 +203,9 @@ function finish(b: Build): FioJob {
     throw new UsageError(`${where(at, job.name)} ${why}`)
   }
   const engineName = (b.ioengine?.value ?? opts.engine ?? 'psync').replace(/^auto$/, 'io_uring')
-  if (engineName === 'libaio')
-    fail(
-      'ioengine=libaio refused: rawio has no Linux AIO engine yet; ioengine=io_uring sends the same requests through io_uring',
-    )
   const engine = engineName === 'threads' ? 'threads' : FIO_ENGINES[engineName]
-  if (!engine) fail(`ioengine=${engineName} refused: rawio runs io_uring and psync/sync/pvsync/pvsync2 only`)
+  if (!engine)
+    fail(`ioengine=${engineName} refused: rawio runs io_uring, libaio and psync/sync/pvsync/pvsync2 only`)
   opts.engine = engine
   if (SYNC_ENGINES.has(engineName) && (opts.iodepth ?? 1) > 1) {
     job.warnings.push(

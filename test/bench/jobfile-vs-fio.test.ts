@@ -118,6 +118,22 @@ describe.skipIf(skip)('job files: rawio issues what fio 3.33 issues', () => {
     expect(ours[0]).toBeGreaterThan(0.45)
   })
 
+  it("ioengine=libaio runs on the libaio engine: the requests of fio's libaio, as many on the device", async () => {
+    const body = 'rw=read:4k\nbs=16k\nsize=4m\nioengine=libaio\niodepth=16'
+    const r = await both(dev, body)
+    expect(r.rawio.length).toBe(205) // 16k read, 4k skipped, to the end of 4 MiB
+    expect(r.rawio).toEqual(r.fio)
+    const file = join(scratch.dir, 'libaio.fio')
+    writeFileSync(file, `[global]\nfilename=${dev}\ndirect=1\n[job]\n${body}\n`)
+    let out = ''
+    const ours = await countAround(dev, () =>
+      runBenchCli(['-q', '--output-format=rawio-json', file], { out: (t) => void (out += t), err: () => {} }),
+    )
+    expect(ours.value).toBe(0)
+    expect(JSON.parse(out).engine).toBe('libaio')
+    expect([ours.delta.reads, ours.delta.readBytes]).toEqual([205, 205 * 16384])
+  })
+
   it('the device counts the requests of both alike (thinktime and rate change timing only)', async () => {
     const body =
       'rw=randwrite\nbs=8k\nsize=8m\nnumber_ios=200\nthinktime=200\nthinktime_blocks=20\nrate_iops=2000\nioengine=io_uring\niodepth=8'

@@ -121,10 +121,10 @@ describe('jobs from sections', () => {
     expect(j.warnings.join('\n')).toContain('queue depth capped at 1, as fio does')
   })
 
-  it('refuses libaio and unknown engines by name, with the line', () => {
-    expect(() => jobsOf('[global]\nfilename=/x\n[j]\nioengine=libaio\n')).toThrow(
-      '/jobs/a.fio:4: [j] ioengine=libaio refused: rawio has no Linux AIO engine',
-    )
+  it("ioengine=libaio is rawio's libaio engine, at the job's depth; unknown engines are refused by name, with the line", () => {
+    const [j] = jobsOf('[global]\nfilename=/x\n[j]\nioengine=libaio\niodepth=16\n')
+    expect(j.options).toMatchObject({ engine: 'libaio', iodepth: 16 })
+    expect(j.warnings).toEqual([])
     expect(() => jobsOf('[j]\nioengine=posixaio\n')).toThrow('/jobs/a.fio:2: [j] ioengine=posixaio refused')
   })
 
