@@ -50,7 +50,7 @@ const DATA_KEYS = ['bins', 'percentile', 'job options', 'disk_util']
 describe.skipIf(noFio || noUring)("fio's formats vs fio 3.33, same job, same file", () => {
   const file = scratch.file('fio-cmp.img', 16 * 2 ** 20, 0x5a)
 
-  it('json+: the same keys at every level, the same counts, latencies within noise', async () => {
+  it('json+: the same keys at every level, the same counts, self-consistent latencies', async () => {
     const fio = JSON.parse(runFio([...job(file), '--output-format=json+']))
     const mine = JSON.parse((await rawio([...job(file), '--output-format=json+'])).stdout)
     // rawio adds hostname and started_at_ms at the top (docs/fleet.md); the rest is fio's shape.
