@@ -42,9 +42,11 @@ export interface OpenOptions {
   /** Requests the engine keeps in the kernel at once (default 128). */
   depth?: number
   /**
-   * Microseconds to busy-poll for completions before the event loop sleeps (default 0: never; the
-   * loop sleeps in epoll and io_uring's COOP_TASKRUN runs completion work as it wakes; what the
-   * alternatives measured: docs/architecture.md, "Completions").
+   * How the loop waits for completions. Absent (the default): it sleeps in epoll, and while few
+   * requests are in flight on a device whose measured round trip is short it first waits in the
+   * kernel (io_uring_enter, at most twice the round trip; never a user-space spin). 0: it only
+   * sleeps in epoll. N > 0: it busy-polls for up to N µs first (costs a CPU; docs/architecture.md,
+   * "Completions", says what each measured).
    */
   spinUs?: number
   /**

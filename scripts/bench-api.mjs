@@ -1,13 +1,19 @@
 #!/usr/bin/env node
-// Device API vs fio: 4 KiB random O_DIRECT reads at depth 1 and 32, on the same
-// target in the same run, alternating the two. Targets: a 1 GiB ext4 file filled
-// with real data, a --direct-io=on loop device over it, and a loop device over a
-// file in /dev/shm. Creates and always removes its own files and loop devices.
-// Prints per cell the median ratio (rawio IOPS / fio IOPS) with its min-max over the
-// rounds, both tools' IOPS and p50 latency, and the CPU time per I/O of each (rawio:
-// the whole Node process, every thread; fio: the job's usr+sys).
+// Device API vs fio: 4 KiB random O_DIRECT reads at depth 1 and 32, on the same target in the same
+// run, alternating the tools round by round. Targets: a 256 MiB ext4 file of real data, a
+// --direct-io=on loop device over it, and a --direct-io=on loop device over a file in /dev/shm.
+// Creates and always removes its own files and loop devices.
+//
+// rawio's side is `await dev.readv(off, [buf])` in a loop (depth N: N such loops). Prints per cell
+// the median ratio (rawio IOPS / fio IOPS of the same round) with its min-max over the rounds, both
+// tools' IOPS and p50 completion latency, and the CPU time per I/O of each: rawio's is the whole
+// Node process (getrusage: every thread, user + system), fio's the job's usr+sys.
+//
 //   node scripts/bench-api.mjs [--seconds N] [--rounds N] [--engine io_uring|threads]
-//        [--spin-us N] [--targets ext4,dio,shm] [--depths 1,32] [--dir DIR]
+//        [--spin-us default|0|N[,...]] [--targets ext4,dio,shm] [--depths 1,32] [--dir DIR]
+//        [--size-mib N]
+// --spin-us with several values runs each as its own rawio variant, alternating with fio and with
+// each other ('default': the option absent, the adaptive wait).
 import { spawnSync } from 'node:child_process'
 import { mkdtempSync } from 'node:fs'
 import { createRequire } from 'node:module'
@@ -19,8 +25,10 @@ const require = createRequire(import.meta.url)
 const seconds = Number(opt('seconds', '3'))
 const engine = opt('engine', 'io_uring')
 const rounds = Number(opt('rounds', '3'))
-const sizeMiB = Number(opt('size-mib', '1024'))
-const spinUs = opt('spin-us') === undefined ? undefined : Number(opt('spin-us'))
+const sizeMiB = Number(opt('size-mib', '256'))
+const variants = opt('spin-us', 'default')
+  .split(',')
+  .map((v) => (v === 'default' ? undefined : Number(v)))
 const wanted = opt('targets', 'ext4,dio,shm').split(',')
 const depths = opt('depths', '1,32').split(',').map(Number)
 
@@ -60,10 +68,13 @@ function fio(target, depth) {
   return { iops: rd.iops, p50us: rd.clat_ns.percentile['50.000000'] / 1000, cpuUs: cpuUs / rd.total_ios }
 }
 
-async function rawio(target, depth) {
-  const dev = await Device.open(target, { cache: 'none', engine, spinUs })
+async function rawio(target, depth, spinUs) {
+  const dev = await Device.open(target, { cache: 'none', engine, ...(spinUs === undefined ? {} : { spinUs }) })
   const blocks = Math.floor(dev.size / 4096)
   const bufs = Array.from({ length: depth }, () => dev.allocBuffer(4096))
+  // a short warm-up: the JIT, and the device's round-trip estimate
+  const warm = process.hrtime.bigint() + 200_000_000n
+  while (process.hrtime.bigint() < warm) await dev.readv(Math.floor(Math.random() * blocks) * 4096, [bufs[0]])
   let ops = 0
   const lat = []
   const end = process.hrtime.bigint() + BigInt(seconds * 1e9)
@@ -71,7 +82,7 @@ async function rawio(target, depth) {
     while (process.hrtime.bigint() < end) {
       const off = Math.floor(Math.random() * blocks) * 4096
       const r = await dev.readv(off, [buf])
-      if (lat.length < 200000) lat.push(r.ns)
+      if (lat.length < 500000) lat.push(r.ns)
       ops++
     }
   }
@@ -92,6 +103,8 @@ async function rawio(target, depth) {
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 const range = (xs, d) => `${Math.min(...xs).toFixed(d)}-${Math.max(...xs).toFixed(d)}`
 const k = (x) => `${(x / 1000).toFixed(1)}k`
+const kRange = (xs) => `${k(median(xs))} (${k(Math.min(...xs))}-${k(Math.max(...xs))})`
+const variantName = (v) => (v === undefined ? 'default' : `spinUs ${v}`)
 
 async function main() {
   if (process.getuid?.() !== 0) console.error('bench-api: not root; loop-device targets are skipped')
@@ -101,36 +114,40 @@ async function main() {
   scratchDir(shmDir)
   const file = makeFile(dir, 'data.img', sizeMiB)
   const targets = []
-  if (wanted.includes('ext4')) targets.push(['ext4 file', file])
+  if (wanted.includes('ext4')) targets.push([`${sizeMiB} MiB ext4 file`, file])
   if (process.getuid?.() === 0) {
-    if (wanted.includes('dio')) targets.push(['loop --direct-io=on', attachLoop(file, true)])
+    if (wanted.includes('dio')) targets.push(['loop --direct-io=on over it', attachLoop(file, true)])
     if (wanted.includes('shm'))
-      targets.push(['loop over /dev/shm', attachLoop(makeFile(shmDir, 'shm.img', sizeMiB), false)])
+      targets.push([
+        'loop --direct-io=on over /dev/shm',
+        attachLoop(makeFile(shmDir, 'shm.img', sizeMiB), true),
+      ])
   }
-  const how = spinUs === undefined ? 'default completion (epoll, COOP_TASKRUN)' : `spinUs ${spinUs}`
+  const load = spawnSync('uptime', { encoding: 'utf8' }).stdout.trim()
+  console.log(`4 KiB randread O_DIRECT, ${seconds}s per run, ${rounds} alternations, rawio engine ${engine}`)
+  console.log(`load at start: ${load}`)
   console.log(
-    `4 KiB randread O_DIRECT, ${seconds}s per run, ${rounds} alternations, rawio engine ${engine}, ${how}`,
+    '| target | QD | rawio | ratio median (min-max) | fio IOPS | rawio IOPS | p50 us fio / rawio | CPU us/IO fio / rawio |',
   )
-  console.log(
-    '| target | QD | ratio median (min-max) | fio IOPS | rawio IOPS | p50 us fio / rawio | CPU us/IO fio / rawio |',
-  )
-  console.log('|---|---|---|---|---|---|---|')
+  console.log('|---|---|---|---|---|---|---|---|')
   for (const [name, target] of targets) {
     for (const depth of depths) {
       const f = []
-      const r = []
+      const r = variants.map(() => [])
       for (let i = 0; i < rounds; i++) {
         f.push(fio(target, depth))
-        r.push(await rawio(target, depth))
+        for (let v = 0; v < variants.length; v++) r[v].push(await rawio(target, depth, variants[v]))
       }
-      const ratios = r.map((x, i) => x.iops / f[i].iops)
       const fi = f.map((x) => x.iops)
-      const ri = r.map((x) => x.iops)
-      console.log(
-        `| ${name} | ${depth} | ${median(ratios).toFixed(2)} (${range(ratios, 2)}) | ${k(median(fi))} (${k(Math.min(...fi))}-${k(Math.max(...fi))}) | ${k(median(ri))} (${k(Math.min(...ri))}-${k(Math.max(...ri))}) | ${median(f.map((x) => x.p50us)).toFixed(1)} / ${median(r.map((x) => x.p50us)).toFixed(1)} | ${median(f.map((x) => x.cpuUs)).toFixed(1)} / ${median(r.map((x) => x.cpuUs)).toFixed(1)} |`,
-      )
+      for (let v = 0; v < variants.length; v++) {
+        const ratios = r[v].map((x, i) => x.iops / f[i].iops)
+        console.log(
+          `| ${name} | ${depth} | ${variantName(variants[v])} | ${median(ratios).toFixed(2)} (${range(ratios, 2)}) | ${kRange(fi)} | ${kRange(r[v].map((x) => x.iops))} | ${median(f.map((x) => x.p50us)).toFixed(1)} / ${median(r[v].map((x) => x.p50us)).toFixed(1)} | ${median(f.map((x) => x.cpuUs)).toFixed(1)} / ${median(r[v].map((x) => x.cpuUs)).toFixed(1)} |`,
+        )
+      }
     }
   }
+  console.log(`load at end: ${spawnSync('uptime', { encoding: 'utf8' }).stdout.trim()}`)
 }
 
 main()

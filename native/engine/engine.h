@@ -6,8 +6,10 @@
 // Runs(op), never by its name.
 #pragma once
 
+#include <errno.h>
 #include <sys/uio.h>
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -38,6 +40,11 @@ class Engine {
   // waiting until at least min are there (0: never waits). 0 or -errno (-EINTR: a
   // signal cut the wait short); completions found are appended even then.
   virtual int GetEvents(unsigned min, std::vector<Completion>* out) = 0;
+  // Hands the queued requests to the kernel and sleeps until a completion is ready or
+  // timeout_ns has passed, without reaping it (the eventfd is signalled as usual): the
+  // event-loop pump's wait for a fast device (napi/pump.cc). 0 (also on timeout), or
+  // -errno; -EOPNOTSUPP when the engine cannot wait so (then nothing was done).
+  virtual int CommitAndWait(uint64_t timeout_ns) { return -EOPNOTSUPP; }
   // After a lasting submit error: every request queued but not taken by the kernel
   // comes back in out with res; nothing is submitted any more.
   virtual void Abandon(int64_t res, std::vector<Completion>* out) = 0;

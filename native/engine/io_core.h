@@ -36,6 +36,10 @@ class IoCore {
   // (0: never waits). Returns 0, -EINTR when a signal cut the wait short, or the
   // lasting error when requests are in the kernel and can no longer be reaped.
   int Reap(unsigned min, std::vector<Request*>* done);
+  // Commits and sleeps until a completion is ready or timeout_ns passed, reaping
+  // nothing (the eventfd is signalled). 0, or -EOPNOTSUPP when the engine cannot (then
+  // the batch was committed as by Commit()).
+  int CommitAndWait(uint64_t timeout_ns);
   // Cheap check that Reap() would return something.
   bool CompletionsReady() const;
   // Requests taken and not yet returned.

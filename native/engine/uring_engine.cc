@@ -245,6 +245,24 @@ class UringEngine final : public Engine {
     return r < 0 && r != -ETIME ? r : 0;
   }
 
+  // One io_uring_enter submits and waits (GETEVENTS with EXT_ARG's timeout; without
+  // EXT_ARG liburing would spend an SQE on a timeout request, whose CQE is not a
+  // Request: refused then). The CQE stays in the ring for GetEvents.
+  int CommitAndWait(uint64_t timeout_ns) override {
+    if (dead_ || defer_ || poll_ || opts_.sqpoll || !(features_ & IORING_FEAT_EXT_ARG))
+      return -EOPNOTSUPP;
+    __kernel_timespec ts;
+    ts.tv_sec = static_cast<int64_t>(timeout_ns / 1000000000);
+    ts.tv_nsec = static_cast<long long>(timeout_ns % 1000000000);
+    io_uring_cqe* cqe = nullptr;
+    size_t queued = unsubmitted_.size();
+    int r = io_uring_submit_and_wait_timeout(&ring_, &cqe, 1, &ts, nullptr);
+    // What the kernel took, whatever liburing's version returns: the SQ ring says.
+    size_t left = std::min<size_t>(io_uring_sq_ready(&ring_), queued);
+    Submitted(static_cast<int>(queued - left));
+    return r < 0 && r != -ETIME && r != -EINTR ? r : 0;
+  }
+
   void Abandon(int64_t res, std::vector<Completion>* out) override {
     dead_ = true;
     for (Request* r : unsubmitted_) out->push_back({r, res});
@@ -275,7 +293,9 @@ class UringEngine final : public Engine {
       entries = depth_ * 2;     // room for SQEs the poller has not yet marked consumed
       p.cq_entries = entries * 2;
     }
-    return io_uring_queue_init_params(entries, &ring_, &p);
+    int r = io_uring_queue_init_params(entries, &ring_, &p);
+    if (r == 0) features_ = p.features;
+    return r;
   }
 
   // With SQPOLL the kernel thread advances the SQ head only after a whole batch, so a
@@ -364,6 +384,7 @@ class UringEngine final : public Engine {
   bool dead_ = false;
   DiscardPath discard_ = kDiscardNo;
   unsigned depth_ = 0;
+  unsigned features_ = 0;  // IORING_FEAT_* of the ring
   int event_fd_ = -1;
   size_t in_ring_ = 0;                // submitted and not yet reaped
   std::deque<Request*> unsubmitted_;  // prepared, not yet taken by the kernel

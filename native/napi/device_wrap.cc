@@ -42,10 +42,10 @@ EngineKind ParseEngine(Napi::Env env, const std::string& s) {
 
 constexpr unsigned kDefaultDepth = 128;
 constexpr size_t kPoolMax = 256;  // requests kept for reuse
-// No busy poll by default: a JS thread spinning in user space keeps the kernel's
-// completion work (task work of this thread) from running and takes the CPU it
-// needs (measured: docs/architecture.md, "Completions"). spinUs > 0 asks for it.
-constexpr int64_t kDefaultSpinUs = 0;
+// No busy poll unless asked (spinUs > 0): a JS thread spinning in user space keeps the
+// kernel's completion work (task work of this thread) from running and takes the CPU
+// it needs (measured: docs/architecture.md, "Completions").
+constexpr uint64_t kMaxSpinUs = 10000;
 
 }  // namespace
 
@@ -78,8 +78,12 @@ DeviceWrap::DeviceWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Device
   EngineOptions eopts;
   eopts.depth = ReadU32(opts, "depth", kDefaultDepth, 1, 4096);
   eopts.want_eventfd = true;
-  uint64_t spin_us = ReadU64(opts, "spinUs", kDefaultSpinUs);
-  uint64_t spin_ns = std::min<uint64_t>(spin_us, 10000) * 1000;
+  // spinUs absent: the adaptive wait; 0: the loop only sleeps in epoll; N: busy-poll N us.
+  PumpWait wait;
+  if (!opts.Get("spinUs").IsUndefined()) {
+    wait.adaptive = false;
+    wait.spin_ns = std::min<uint64_t>(ReadU64(opts, "spinUs", 0), kMaxSpinUs) * 1000;
+  }
 
   std::string why;
   int r = OpenTarget(spec, &opened_, &why);
@@ -92,7 +96,7 @@ DeviceWrap::DeviceWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Device
                  ErrorSite{kind == EngineKind::kLibaio ? "io_setup" : "io_uring_setup", -1, -1,
                            path_, error});
   pump_ = std::make_unique<CompletionPump>(env, std::make_unique<IoCore>(std::move(engine), false),
-                                           this, spin_ns);
+                                           this, wait);
   if (AddonData* data = GetAddonData(env)) data->devices.insert(this);
 }
 

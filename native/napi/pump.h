@@ -2,7 +2,9 @@
 // turn of the loop are committed in one batch from a uv_prepare hook (just before
 // the loop polls, or right after a batch of completions was settled); one uv_poll on
 // the engine's eventfd reaps whole requests on the JS thread and settles them inside
-// a callback scope, so promise reactions run at once.
+// a callback scope, so promise reactions run at once. At low depth on a device whose
+// measured round trip is short, the prepare hook first waits for completions in the
+// kernel and settles them itself (the adaptive wait: PumpWait, OnPrepare).
 #pragma once
 
 #include <napi.h>
@@ -24,9 +26,19 @@ class PumpClient {
   virtual void Busy(bool busy) = 0;
 };
 
+// How the pump waits for completions before the loop sleeps in epoll.
+struct PumpWait {
+  // Wait in the kernel (io_uring_enter with a timeout) when the device's measured round
+  // trip says it pays; never spins.
+  bool adaptive = true;
+  // > 0: busy-poll the completion queue in user space this long instead (spinUs).
+  uint64_t spin_ns = 0;
+};
+
 class CompletionPump {
  public:
-  CompletionPump(Napi::Env env, std::unique_ptr<IoCore> core, PumpClient* client, uint64_t spin_ns);
+  CompletionPump(Napi::Env env, std::unique_ptr<IoCore> core, PumpClient* client,
+                 const PumpWait& wait);
   ~CompletionPump();
   CompletionPump(const CompletionPump&) = delete;
   CompletionPump& operator=(const CompletionPump&) = delete;
@@ -38,13 +50,18 @@ class CompletionPump {
 
  private:
   void OnReadable();
+  bool ReapAndSettle(bool commit);
   void OnPrepare();
   void Commit();
+  void Spin();
+  uint64_t WaitNs() const;
 
   napi_env env_;
   std::unique_ptr<IoCore> core_;
   PumpClient* client_;
-  uint64_t spin_ns_;
+  PumpWait wait_;
+  uint64_t rtt_ns_ = 0;  // the device's round trip at low depth (moving average); 0: unknown
+  bool fresh_ = false;   // submitted or settled since the last prepare: worth a wait again
   uv_poll_t* poll_ = nullptr;
   uv_prepare_t* prepare_ = nullptr;
   bool commit_pending_ = false;  // requests were queued since the last commit
