@@ -69,7 +69,11 @@ function fio(target, depth) {
 }
 
 async function rawio(target, depth, spinUs) {
-  const dev = await Device.open(target, { cache: 'none', engine, ...(spinUs === undefined ? {} : { spinUs }) })
+  const dev = await Device.open(target, {
+    cache: 'none',
+    engine,
+    ...(spinUs === undefined ? {} : { spinUs }),
+  })
   const blocks = Math.floor(dev.size / 4096)
   const bufs = Array.from({ length: depth }, () => dev.allocBuffer(4096))
   // a short warm-up: the JIT, and the device's round-trip estimate
