@@ -255,11 +255,20 @@ class UringEngine final : public Engine {
     ts.tv_sec = static_cast<int64_t>(timeout_ns / 1000000000);
     ts.tv_nsec = static_cast<long long>(timeout_ns % 1000000000);
     io_uring_cqe* cqe = nullptr;
+#if defined(RAWIO_URING_SUBMIT_AND_GET_EVENTS) || !defined(RAWIO_URING_PROBED)
+    // liburing >= 2.3 (submit_and_get_events came after submit_and_wait_timeout, 2.2).
     size_t queued = unsubmitted_.size();
     int r = io_uring_submit_and_wait_timeout(&ring_, &cqe, 1, &ts, nullptr);
     // What the kernel took, whatever liburing's version returns: the SQ ring says.
     size_t left = std::min<size_t>(io_uring_sq_ready(&ring_), queued);
     Submitted(static_cast<int>(queued - left));
+#else  // liburing 2.1: submit, then wait (two io_uring_enter calls)
+    int r = unsubmitted_.empty() ? 0 : io_uring_submit(&ring_);
+    if (r >= 0) {
+      Submitted(r);
+      r = io_uring_wait_cqe_timeout(&ring_, &cqe, &ts);
+    }
+#endif
     return r < 0 && r != -ETIME && r != -EINTR ? r : 0;
   }
 
