@@ -42,12 +42,15 @@ export interface OpenOptions {
   /** Requests the engine keeps in the kernel at once (default 128). */
   depth?: number
   /**
-   * How the loop waits for completions. Absent (the default): it sleeps in epoll, and while few
-   * requests are in flight on a device whose measured round trip is short it first waits in the
-   * kernel (io_uring_enter, at most twice the round trip; never a user-space spin). 0: it only
-   * sleeps in epoll. N > 0: it busy-polls for up to N µs first (costs a CPU; docs/architecture.md,
-   * "Completions", says what each measured).
+   * How the event loop waits for completions. 'epoll' (the default): it sleeps in epoll on the
+   * engine's eventfd; the io_uring ring runs completion work cooperatively (COOP_TASKRUN), never as
+   * an interrupt of running JavaScript. 'adaptive': while at most 4 requests are in flight on a
+   * device whose measured round trip is at most 100 µs, the loop first waits in the kernel
+   * (io_uring_enter with a timeout of twice that round trip) and settles what came before it
+   * sleeps; never a user-space spin. What each measured: docs/architecture.md, "Completions".
    */
+  completion?: 'epoll' | 'adaptive'
+  /** Microseconds to busy-poll the completion queue before the loop sleeps (default 0: never). */
   spinUs?: number
   /**
    * Where requests must end: 'size' (default) at the size; 'sectors' at the size rounded up to
@@ -233,6 +236,7 @@ export class Device implements DriverContext {
       engine: opts.engine ?? 'auto',
       depth: opts.depth,
       spinUs: opts.spinUs,
+      completion: opts.completion,
     })
     if (opts.window) {
       try {

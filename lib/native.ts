@@ -35,6 +35,7 @@ export interface NativeOpenOptions {
   engine?: 'auto' | 'io_uring' | 'threads' | 'libaio'
   depth?: number
   spinUs?: number
+  completion?: 'epoll' | 'adaptive'
 }
 
 export interface NativeDeviceInfo {

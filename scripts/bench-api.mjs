@@ -10,10 +10,10 @@
 // Node process (getrusage: every thread, user + system), fio's the job's usr+sys.
 //
 //   node scripts/bench-api.mjs [--seconds N] [--rounds N] [--engine io_uring|threads]
-//        [--spin-us default|0|N[,...]] [--targets ext4,dio,shm] [--depths 1,32] [--dir DIR]
+//        [--modes epoll,adaptive,spin50] [--targets ext4,dio,shm] [--depths 1,32] [--dir DIR]
 //        [--size-mib N]
-// --spin-us with several values runs each as its own rawio variant, alternating with fio and with
-// each other ('default': the option absent, the adaptive wait).
+// --modes with several values runs each as its own rawio variant, alternating with fio and with
+// each other: 'epoll' (the default completion), 'adaptive', spinN (spinUs N).
 import { spawnSync } from 'node:child_process'
 import { mkdtempSync } from 'node:fs'
 import { createRequire } from 'node:module'
@@ -26,9 +26,9 @@ const seconds = Number(opt('seconds', '3'))
 const engine = opt('engine', 'io_uring')
 const rounds = Number(opt('rounds', '3'))
 const sizeMiB = Number(opt('size-mib', '256'))
-const variants = opt('spin-us', 'default')
-  .split(',')
-  .map((v) => (v === 'default' ? undefined : Number(v)))
+// rawio variants: 'epoll' (the default), 'adaptive', or spinN (busy poll N µs)
+const variants = opt('modes', 'epoll').split(',')
+const modeOptions = (m) => (m.startsWith('spin') ? { spinUs: Number(m.slice(4)) } : { completion: m })
 const wanted = opt('targets', 'ext4,dio,shm').split(',')
 const depths = opt('depths', '1,32').split(',').map(Number)
 
@@ -68,12 +68,8 @@ function fio(target, depth) {
   return { iops: rd.iops, p50us: rd.clat_ns.percentile['50.000000'] / 1000, cpuUs: cpuUs / rd.total_ios }
 }
 
-async function rawio(target, depth, spinUs) {
-  const dev = await Device.open(target, {
-    cache: 'none',
-    engine,
-    ...(spinUs === undefined ? {} : { spinUs }),
-  })
+async function rawio(target, depth, mode) {
+  const dev = await Device.open(target, { cache: 'none', engine, ...modeOptions(mode) })
   const blocks = Math.floor(dev.size / 4096)
   const bufs = Array.from({ length: depth }, () => dev.allocBuffer(4096))
   // a short warm-up: the JIT, and the device's round-trip estimate
@@ -108,7 +104,6 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 const range = (xs, d) => `${Math.min(...xs).toFixed(d)}-${Math.max(...xs).toFixed(d)}`
 const k = (x) => `${(x / 1000).toFixed(1)}k`
 const kRange = (xs) => `${k(median(xs))} (${k(Math.min(...xs))}-${k(Math.max(...xs))})`
-const variantName = (v) => (v === undefined ? 'default' : `spinUs ${v}`)
 
 async function main() {
   if (process.getuid?.() !== 0) console.error('bench-api: not root; loop-device targets are skipped')
@@ -146,7 +141,7 @@ async function main() {
       for (let v = 0; v < variants.length; v++) {
         const ratios = r[v].map((x, i) => x.iops / f[i].iops)
         console.log(
-          `| ${name} | ${depth} | ${variantName(variants[v])} | ${median(ratios).toFixed(2)} (${range(ratios, 2)}) | ${kRange(fi)} | ${kRange(r[v].map((x) => x.iops))} | ${median(f.map((x) => x.p50us)).toFixed(1)} / ${median(r[v].map((x) => x.p50us)).toFixed(1)} | ${median(f.map((x) => x.cpuUs)).toFixed(1)} / ${median(r[v].map((x) => x.cpuUs)).toFixed(1)} |`,
+          `| ${name} | ${depth} | ${variants[v]} | ${median(ratios).toFixed(2)} (${range(ratios, 2)}) | ${kRange(fi)} | ${kRange(r[v].map((x) => x.iops))} | ${median(f.map((x) => x.p50us)).toFixed(1)} / ${median(r[v].map((x) => x.p50us)).toFixed(1)} | ${median(f.map((x) => x.cpuUs)).toFixed(1)} / ${median(r[v].map((x) => x.cpuUs)).toFixed(1)} |`,
         )
       }
     }

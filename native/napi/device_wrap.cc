@@ -64,7 +64,7 @@ Napi::Function DeviceWrap::Init(Napi::Env env) {
                      });
 }
 
-// new NativeDevice(path, {readOnly, direct, exclusive, engine, depth, spinUs})
+// new NativeDevice(path, {readOnly, direct, exclusive, engine, depth, spinUs, completion})
 DeviceWrap::DeviceWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<DeviceWrap>(info) {
   Napi::Env env = info.Env();
   path_ = ReadPath(info[0]);
@@ -78,12 +78,13 @@ DeviceWrap::DeviceWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Device
   EngineOptions eopts;
   eopts.depth = ReadU32(opts, "depth", kDefaultDepth, 1, 4096);
   eopts.want_eventfd = true;
-  // spinUs absent: the adaptive wait; 0: the loop only sleeps in epoll; N: busy-poll N us.
   PumpWait wait;
-  if (!opts.Get("spinUs").IsUndefined()) {
-    wait.adaptive = false;
-    wait.spin_ns = std::min<uint64_t>(ReadU64(opts, "spinUs", 0), kMaxSpinUs) * 1000;
-  }
+  std::string completion = ReadString(opts, "completion", "epoll");
+  if (completion != "epoll" && completion != "adaptive")
+    throw Napi::TypeError::New(
+        env, "completion must be 'epoll' or 'adaptive', got '" + completion + "'");
+  wait.adaptive = completion == "adaptive";
+  wait.spin_ns = std::min<uint64_t>(ReadU64(opts, "spinUs", 0), kMaxSpinUs) * 1000;
 
   std::string why;
   int r = OpenTarget(spec, &opened_, &why);

@@ -2,9 +2,9 @@
 // turn of the loop are committed in one batch from a uv_prepare hook (just before
 // the loop polls, or right after a batch of completions was settled); one uv_poll on
 // the engine's eventfd reaps whole requests on the JS thread and settles them inside
-// a callback scope, so promise reactions run at once. At low depth on a device whose
-// measured round trip is short, the prepare hook first waits for completions in the
-// kernel and settles them itself (the adaptive wait: PumpWait, OnPrepare).
+// a callback scope, so promise reactions run at once. With completion: 'adaptive', at
+// low depth on a device whose measured round trip is short, the prepare hook first
+// waits for completions in the kernel and settles them itself (PumpWait, OnPrepare).
 #pragma once
 
 #include <napi.h>
@@ -29,8 +29,8 @@ class PumpClient {
 // How the pump waits for completions before the loop sleeps in epoll.
 struct PumpWait {
   // Wait in the kernel (io_uring_enter with a timeout) when the device's measured round
-  // trip says it pays; never spins.
-  bool adaptive = true;
+  // trip is short, and settle there (completion: 'adaptive'); never spins.
+  bool adaptive = false;
   // > 0: busy-poll the completion queue in user space this long instead (spinUs).
   uint64_t spin_ns = 0;
 };

@@ -1,4 +1,4 @@
-// The pump's adaptive wait (native/napi/pump.cc): on a fast device at low depth the loop waits for a
+// The pump's adaptive wait (completion: 'adaptive', native/napi/pump.cc): on a fast device at low depth the loop waits for a
 // completion in io_uring_enter from its prepare hook and settles it there. What promise reactions do
 // from that hook must work as from the poll phase: a request started on another device is submitted
 // at once (its own hook may have run already in this turn of the loop), a device closed from a
@@ -37,9 +37,9 @@ describe.skipIf(skipReason(uringUnavailable(), 'adaptive wait tests'))('adaptive
       timeout: 20_000,
     }, async () => {
       const path = make()
-      const a = await Device.open(path, { cache, engine: 'io_uring' })
+      const a = await Device.open(path, { cache, engine: 'io_uring', completion: 'adaptive' })
       // opened after a: its prepare hook runs before a's in each turn of the loop
-      const b = await Device.open(path, { cache, engine: 'io_uring' })
+      const b = await Device.open(path, { cache, engine: 'io_uring', completion: 'adaptive' })
       try {
         for (let i = 0; i < 50; i++) await a.read(0, 4096) // a's round-trip estimate
         const t0 = Date.now()
@@ -62,10 +62,10 @@ describe.skipIf(skipReason(uringUnavailable(), 'adaptive wait tests'))('adaptive
       timeout: 20_000,
     }, async () => {
       const path = make()
-      const other = await Device.open(path, { cache, engine: 'io_uring' })
+      const other = await Device.open(path, { cache, engine: 'io_uring', completion: 'adaptive' })
       try {
         for (let round = 0; round < 20; round++) {
-          const dev = await Device.open(path, { cache, engine: 'io_uring' })
+          const dev = await Device.open(path, { cache, engine: 'io_uring', completion: 'adaptive' })
           for (let i = 0; i < 20; i++) await dev.read(i * 4096, 4096)
           const pending = other.read(0, 4096)
           await dev.read(0, 4096).then(() => dev.close())
@@ -81,7 +81,7 @@ describe.skipIf(skipReason(uringUnavailable(), 'adaptive wait tests'))('adaptive
       timeout: 20_000,
     }, async () => {
       const path = make()
-      const dev = await Device.open(path, { cache, engine: 'io_uring' })
+      const dev = await Device.open(path, { cache, engine: 'io_uring', completion: 'adaptive' })
       try {
         for (const depth of [1, 2, 4, 5, 8]) {
           let done = 0
@@ -102,12 +102,14 @@ describe.skipIf(skipReason(uringUnavailable(), 'adaptive wait tests'))('adaptive
     })
   })
 
-  it('spinUs must be a non-negative integer', async () => {
+  it('completion and spinUs options: checked, and each mode reads', async () => {
     const path = shmFile('opt.img', 1 << 16, 0)
     await expect(Device.open(path, { spinUs: -1 })).rejects.toThrow()
-    for (const spinUs of [0, 20]) {
-      const dev = await Device.open(path, { engine: 'io_uring', spinUs })
-      expect((await dev.read(0, 4096)).bytes).toBe(4096)
+    await expect(Device.open(path, { completion: 'spin' as never })).rejects.toThrow(TypeError)
+    const modes: OpenOptions[] = [{}, { completion: 'epoll' }, { completion: 'adaptive' }, { spinUs: 20 }]
+    for (const mode of modes) {
+      const dev = await Device.open(path, { engine: 'io_uring', ...mode })
+      for (let i = 0; i < 20; i++) expect((await dev.read(i * 512, 4096)).bytes).toBe(4096)
       await dev.close()
     }
   })
