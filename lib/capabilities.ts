@@ -6,7 +6,13 @@ import { type AddonOrigin, addonOrigin, type Binding, binding, type EngineReport
 
 /** One liburing capability the build may have (a RAWIO_URING_* macro). */
 export interface UringFeature {
-  name: 'SINGLE_ISSUER' | 'DEFER_TASKRUN' | 'COOP_TASKRUN' | 'URING_CMD' | 'submit_and_get_events'
+  name:
+    | 'SINGLE_ISSUER'
+    | 'DEFER_TASKRUN'
+    | 'COOP_TASKRUN'
+    | 'URING_CMD'
+    | 'submit_and_get_events'
+    | 'register_buffers_update'
   built: boolean
   /** Why not, e.g. "built with liburing 2.1: no DEFER_TASKRUN". */
   reason?: string

@@ -76,6 +76,14 @@ export interface WriteOptions {
   fua?: boolean
 }
 
+/** A buffer registered with Device.registerBuffer. */
+export interface RegisteredBuffer {
+  /** The buffer is in the engine's fixed-buffer table (false: the request runs unregistered). */
+  readonly fixed: boolean
+  /** Takes it out of the table once the requests using it have settled; idempotent. */
+  release(): void
+}
+
 export interface Extent {
   offset: number
   length: number
@@ -85,6 +93,8 @@ export interface Extent {
 
 /** Opens a name with a registered prefix (e.g. `blkdebug:CONFIG:PATH`) with its layers stacked. */
 export type Opener = (name: string, opts: OpenOptions) => Promise<Device>
+
+const noop = () => {}
 
 const openers = new Map<string, Opener>()
 
@@ -171,6 +181,7 @@ export class Device implements DriverContext {
   private geo: Geometry
   /** The target's own geometry (the window's lower side); the same as geo without a window. */
   private targetGeo: Geometry
+  private readonly native: NativeDevice
   private mode: CacheMode
   private ro: boolean
   private readonly sectorBounds: boolean
@@ -187,6 +198,7 @@ export class Device implements DriverContext {
     },
   ) {
     this.path = path
+    this.native = native
     this.mode = opts.cache
     this.ro = opts.readOnly
     this.align = opts.align
@@ -302,6 +314,34 @@ export class Device implements DriverContext {
   allocBuffer(size: number, misalign = 0): Uint8Array {
     this.checkOpen('alloc')
     return allocAligned(size, Math.max(4096, this.geo.dioMemAlign || 0), misalign)
+  }
+
+  /**
+   * qemu's blk_register_buf (qemu-io's -r): `buf`'s memory joins the io_uring engine's fixed buffers
+   * until release(), and the reads and writes whose buffers lie in it run as READ_FIXED/WRITE_FIXED
+   * (vectored ones as READV_FIXED/WRITEV_FIXED where the kernel has them; info() counts them). A hint,
+   * as in qemu: `fixed` is false when nothing was registered (the thread pool, a buffer over 1 GiB,
+   * RLIMIT_MEMLOCK), and the I/O is the same. release() waits for nothing: the buffer leaves the
+   * table when the last request using it settles.
+   *
+   * Only for buffers the caller allocated and hands to no other code while registered: the
+   * registration is by address, so memory that changed owners (a transferred ArrayBuffer) must never
+   * be registered. rawio's commands register their own buffers only.
+   * @internal
+   */
+  registerBuffer(buf: Uint8Array): RegisteredBuffer {
+    if (buf.byteLength === 0) return { fixed: false, release: noop }
+    const slot = this.native.registerBuffer(buf)
+    if (slot < 0) return { fixed: false, release: noop }
+    let released = false
+    return {
+      fixed: true,
+      release: () => {
+        if (released) return
+        released = true
+        this.native.unregisterBuffer(slot)
+      },
+    }
   }
 
   async read(offset: number, length: number, opts: { misalign?: number } = {}): Promise<ReadResult> {

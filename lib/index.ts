@@ -54,6 +54,7 @@ export {
   type IoResult,
   type OpenOptions,
   type ReadResult,
+  type RegisteredBuffer,
   type WriteOptions,
   type ZeroOptions,
 } from './device'

@@ -48,6 +48,12 @@ export interface NativeDeviceInfo {
   exclusive: boolean
   readOnly: boolean
   inFlight: number
+  /** Buffers in the engine's fixed-buffer table now (qemu-io's -r). */
+  registeredBuffers: number
+  /** Reads and writes the ring ran with a fixed-buffer opcode (READ_FIXED, WRITEV_FIXED, ...). */
+  fixedIo: number
+  /** Vectored requests in a registered buffer run as READV_FIXED/WRITEV_FIXED (Linux 6.15+). */
+  fixedVectored: boolean
 }
 
 export type Buffers = Uint8Array | Uint8Array[]
@@ -70,6 +76,13 @@ export interface NativeDevice {
   lock(kind: 'read' | 'write' | 'unlock'): boolean
   close(): void
   info(): NativeDeviceInfo
+  /**
+   * The memory of `view`'s ArrayBuffer joins the engine's fixed buffers: the slot, or -errno
+   * (-ENOTSUP on the thread pool). Only for buffers the caller never hands to other code.
+   */
+  registerBuffer(view: Uint8Array): number
+  /** The slot's buffer leaves the table once the requests using it have settled. */
+  unregisterBuffer(slot: number): void
 }
 
 export interface EngineReport {

@@ -65,6 +65,14 @@ const FEATURES = [
     name: 'submit_and_get_events',
     body: 'struct io_uring ring; io_uring_queue_init(4, &ring, 0); io_uring_submit_and_get_events(&ring);',
   },
+  {
+    // A sparse fixed-buffer table filled one slot at a time (qemu-io's -r): liburing 2.1.
+    macro: 'RAWIO_URING_REGISTER_BUFFERS_UPDATE',
+    name: 'register_buffers_update',
+    body: `struct io_uring ring; io_uring_queue_init(4, &ring, 0); struct iovec v = {};
+  io_uring_register_buffers_tags(&ring, &v, nullptr, 1);
+  io_uring_register_buffers_update_tag(&ring, 0, &v, nullptr, 1);`,
+  },
 ]
 
 const program = (body) => `#include <liburing.h>\nint main() {\n${body}\n  return 0;\n}\n`

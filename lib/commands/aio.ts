@@ -5,7 +5,7 @@
 
 import { IoError } from '../errors'
 import { isInterlockFailure as isInterlockError } from '../safety/hooks'
-import { deviceOf, firstMismatch, type IoOutcome, reportIo, strerror } from './io'
+import { deviceOf, firstMismatch, type IoOutcome, registerIo, reportIo, strerror } from './io'
 import { checkIovec, iovecBuffers, parseIovec } from './iovec'
 import { growFor, readParts, writeParts } from './sectors'
 import { byte, CommandStop, defineCommand, type ExecContext, flag, num, option } from './spec'
@@ -24,10 +24,11 @@ const AIO_READ_HELP = `
  considered successful once the request is submitted, independently
  of potential I/O errors or pattern mismatches.
  -C, -- report statistics in a machine parsable format
- -P, -- use a pattern to verify read data
  -i, -- treat request as invalid, for exercising stats
- -v, -- dump buffer to standard output
+ -P, -- use a pattern to verify read data
  -q, -- quiet mode, do not show I/O statistics
+ -r, -- register I/O buffer
+ -v, -- dump buffer to standard output
 
 `
 
@@ -45,11 +46,12 @@ const AIO_WRITE_HELP = `
  Note that due to its asynchronous nature, this command will be
  considered successful once the request is submitted, independently
  of potential I/O errors or pattern mismatches.
- -P, -- use different pattern to fill file
  -C, -- report statistics in a machine parsable format
  -f, -- use Force Unit Access semantics
  -i, -- treat request as invalid, for exercising stats
+ -P, -- use different pattern to fill file
  -q, -- quiet mode, do not show I/O statistics
+ -r, -- register I/O buffer
  -u, -- with -z, allow unmapping
  -z, -- write zeroes using blk_aio_pwrite_zeroes
 
@@ -90,23 +92,37 @@ export const aioRead = defineCommand({
   argmin: 2,
   argmax: -1,
   flags: ['async'],
-  args: '[-Ciqv] [-P pattern] off len [len..]',
+  args: '[-Ciqrv] [-P pattern] off len [len..]',
   oneline: 'asynchronously reads a number of bytes',
   help: AIO_READ_HELP,
-  options: { C: flag(), i: invalid('read'), P: byte(), q: flag(), v: flag() },
+  options: { C: flag(), i: invalid('read'), P: byte(), q: flag(), r: flag(), v: flag() },
   parse({ opts, operands }, ctx) {
     if (operands.length < 2) ctx.usage()
     const offset = num(operands[0], ctx)
     const sizes = parseIovec(operands.slice(1), ctx)
-    return { offset, sizes, pattern: opts.P, csv: !!opts.C, quiet: !!opts.q, dump: !!opts.v }
+    return {
+      offset,
+      sizes,
+      pattern: opts.P,
+      register: !!opts.r,
+      csv: !!opts.C,
+      quiet: !!opts.q,
+      dump: !!opts.v,
+    }
   },
   async execute(ctx, req) {
     const { session, out } = ctx
     const dev = deviceOf(session)
     const { whole, parts } = iovecBuffers(session, req.sizes, 0xab)
+    // registered until the request settles (qemu's aio_read_done unregisters it)
+    const release = registerIo(session, whole, req.register)
     const promise = (async () => {
-      checkIovec(dev, 'preadv', req.offset, req.sizes)
-      return (await readParts(dev, req.offset, parts)).ns
+      try {
+        checkIovec(dev, 'preadv', req.offset, req.sizes)
+        return (await readParts(dev, req.offset, parts)).ns
+      } finally {
+        release()
+      }
     })()
     session.trackAio({
       promise,
@@ -142,15 +158,26 @@ export const aioWrite = defineCommand({
   argmin: 2,
   argmax: -1,
   flags: ['write', 'async'],
-  args: '[-Cfiquz] [-P pattern] off len [len..]',
+  args: '[-Cfiqruz] [-P pattern] off len [len..]',
   oneline: 'asynchronously writes a number of bytes',
   help: AIO_WRITE_HELP,
-  options: { C: flag(), f: flag(), i: invalid('write'), P: byte(), q: flag(), u: flag(), z: flag() },
+  options: {
+    C: flag(),
+    f: flag(),
+    i: invalid('write'),
+    P: byte(),
+    q: flag(),
+    r: flag(),
+    u: flag(),
+    z: flag(),
+  },
   parse({ opts, operands }, ctx) {
     if (operands.length < 2) ctx.usage()
     if (opts.z && operands.length !== 2)
       throw new CommandStop([{ stream: 'out', text: '-z supports only a single length parameter' }])
     if (opts.u && !opts.z) throw new CommandStop([{ stream: 'out', text: '-u requires -z to be specified' }])
+    if (opts.z && opts.r)
+      throw new CommandStop([{ stream: 'out', text: 'cannot combine zero write with registered I/O buffer' }])
     // qemu-io 7.2 never sets its Pflag here, so "-z and -P" is not refused: -z wins.
     const offset = num(operands[0], ctx)
     const zeroes = opts.z ? num(operands[1], ctx) : null
@@ -162,6 +189,7 @@ export const aioWrite = defineCommand({
       pattern: opts.P ?? 0xcd,
       fua: !!opts.f,
       mayUnmap: !!opts.u,
+      register: !!opts.r,
       csv: !!opts.C,
       quiet: !!opts.q,
     }
@@ -185,12 +213,17 @@ export const aioWrite = defineCommand({
     } else {
       const { whole, parts } = iovecBuffers(session, req.sizes, req.pattern)
       size = whole.length
+      const release = registerIo(session, whole, req.register)
       promise = (async () => {
-        checkIovec(dev, 'pwritev', req.offset, req.sizes)
-        let ns = 0
-        if (parts.length > 0) ns += await growFor(dev, req.offset + whole.length)
-        ns += (await writeParts(dev, req.offset, parts, req.fua)).ns
-        return ns
+        try {
+          checkIovec(dev, 'pwritev', req.offset, req.sizes)
+          let ns = 0
+          if (parts.length > 0) ns += await growFor(dev, req.offset + whole.length)
+          ns += (await writeParts(dev, req.offset, parts, req.fua)).ns
+          return ns
+        } finally {
+          release()
+        }
       })()
     }
     session.trackAio({

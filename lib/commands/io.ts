@@ -48,6 +48,18 @@ export function ioBuffer(session: SessionState, size: number, fill: number): Uin
   return buf
 }
 
+const noop = () => {}
+
+/**
+ * qemu-io's -r (qemu 8.0, blk_register_buf): the command's own buffer joins the ring's fixed buffers
+ * for its request (Device.registerBuffer); returns the release, to call once the request settled.
+ * The buffer must be one the command allocated and gives to no one while it is registered.
+ */
+export function registerIo(session: SessionState, buf: Uint8Array | null, register: boolean): () => void {
+  if (!register || !buf) return noop
+  return deviceOf(session).registerBuffer(buf).release
+}
+
 /** The offset of the first byte that differs from `pattern`, or -1. */
 export function firstMismatch(data: Uint8Array, pattern: number): number {
   for (let i = 0; i < data.length; i++) if (data[i] !== pattern) return i

@@ -7,6 +7,7 @@ import {
   ioBuffer,
   ioFailure,
   MAX_REQUEST,
+  registerIo,
   reportIo,
   sectorAligned,
 } from './io'
@@ -28,6 +29,7 @@ const READ_HELP = `
  -p, -- ignored for backwards compatibility
  -P, -- use a pattern to verify read data
  -q, -- quiet mode, do not show I/O statistics
+ -r, -- register I/O buffer
  -s, -- start offset for pattern verification (only with -P)
  -v, -- dump buffer to standard output
 
@@ -38,10 +40,20 @@ export const read = defineCommand({
   alt: 'r',
   argmin: 2,
   argmax: -1,
-  args: '[-abCqv] [-P pattern [-s off] [-l len]] off len',
+  args: '[-abCqrv] [-P pattern [-s off] [-l len]] off len',
   oneline: 'reads a number of bytes at a specified offset',
   help: READ_HELP,
-  options: { b: flag(), C: flag(), l: size(), p: flag(), P: byte(), q: flag(), s: size(), v: flag() },
+  options: {
+    b: flag(),
+    C: flag(),
+    l: size(),
+    p: flag(),
+    P: byte(),
+    q: flag(),
+    r: flag(),
+    s: size(),
+    v: flag(),
+  },
   parse({ opts, operands }, ctx) {
     if (operands.length !== 2) ctx.usage()
     const offset = num(operands[0], ctx)
@@ -56,25 +68,39 @@ export const read = defineCommand({
     if (opts.b) {
       const bad = sectorAligned('offset', offset) ?? sectorAligned('count', count)
       if (bad) throw failOut(bad)
+      if (opts.r) throw failOut('I/O buffer registration is not supported when reading from vmstate')
     }
     const verify =
       opts.P === undefined ? null : { pattern: opts.P, offset: patternOffset, count: patternCount }
-    return { offset, count, verify, vmstate: !!opts.b, csv: !!opts.C, quiet: !!opts.q, dump: !!opts.v }
+    return {
+      offset,
+      count,
+      verify,
+      vmstate: !!opts.b,
+      register: !!opts.r,
+      csv: !!opts.C,
+      quiet: !!opts.q,
+      dump: !!opts.v,
+    }
   },
   async execute({ session }, req): Promise<IoOutcome> {
     const dev = deviceOf(session)
     let data: Uint8Array
     let ns: number
+    let release = () => {}
     try {
       // raw images have no VM state: qemu's bdrv_load_vmstate ends in ENOTSUP.
       if (req.vmstate) throw ioError('ENOTSUP', 'load_vmstate', { path: dev.path })
       dev.checkBounds('preadv', req.offset, req.count)
       data = ioBuffer(session, req.count, 0)
+      release = registerIo(session, data, req.register)
       // qemu-io reports the count asked for: a read the kernel cut short at EOF (the file shrank
       // under us) reads zeroes beyond, as qemu's does.
       ns = (await readParts(dev, req.offset, req.count > 0 ? [data] : [])).ns
     } catch (e) {
       throw ioFailure('read failed', e)
+    } finally {
+      release()
     }
     await session.poll()
     let mismatch: string | undefined
@@ -113,13 +139,14 @@ const WRITE_HELP = `
  filled with a set pattern (0xcdcdcdcd).
  -b, -- write to the VM state rather than the virtual disk
  -c, -- write compressed data with blk_write_compressed
+ -C, -- report statistics in a machine parsable format
  -f, -- use Force Unit Access semantics
  -n, -- with -z, don't allow slow fallback
  -p, -- ignored for backwards compatibility
  -P, -- use different pattern to fill file
- -s, -- use a pattern file to fill the write buffer
- -C, -- report statistics in a machine parsable format
  -q, -- quiet mode, do not show I/O statistics
+ -r, -- register I/O buffer
+ -s, -- use a pattern file to fill the write buffer
  -u, -- with -z, allow unmapping
  -z, -- write zeroes using blk_co_pwrite_zeroes
 
@@ -133,7 +160,7 @@ export const write = defineCommand({
   argmin: 2,
   argmax: -1,
   flags: ['write'],
-  args: '[-bcCfnquz] [-P pattern | -s source_file] off len',
+  args: '[-bcCfnqruz] [-P pattern | -s source_file] off len',
   oneline: 'writes a number of bytes at a specified offset',
   help: WRITE_HELP,
   options: {
@@ -145,6 +172,7 @@ export const write = defineCommand({
     p: flag(),
     P: byte(),
     q: flag(),
+    r: flag(),
     s: text(),
     u: flag(),
     z: flag(),
@@ -167,6 +195,7 @@ export const write = defineCommand({
       const bad = sectorAligned('offset', offset) ?? sectorAligned('count', count)
       if (bad) throw failOut(bad)
     }
+    if (opts.z && opts.r) throw failOut('cannot combine zero write with registered I/O buffer')
     const mode: WriteMode = opts.b ? 'vmstate' : opts.z ? 'zeroes' : opts.c ? 'compressed' : 'pwrite'
     return {
       offset,
@@ -177,6 +206,7 @@ export const write = defineCommand({
       fua: !!opts.f,
       mayUnmap: !!opts.u,
       noFallback: !!opts.n,
+      register: !!opts.r,
       csv: !!opts.C,
       quiet: !!opts.q,
     }
@@ -191,6 +221,8 @@ export const write = defineCommand({
         ? bufferFromFile(session, req.count, req.sourceFile)
         : ioBuffer(session, req.count, req.pattern)
     }
+    // qemu registers the buffer once it is filled
+    const release = registerIo(session, buf, req.register)
     let ns = 0
     try {
       if (req.mode === 'vmstate') throw ioError('ENOTSUP', 'save_vmstate', { path: dev.path })
@@ -217,6 +249,8 @@ export const write = defineCommand({
       }
     } catch (e) {
       throw ioFailure('write failed', e)
+    } finally {
+      release()
     }
     await session.poll()
     return {

@@ -1,5 +1,5 @@
 // readv and writev (qemu-io-cmds.c readv_f, writev_f): one request from several buffers.
-import { deviceOf, firstMismatch, type IoOutcome, ioFailure, reportIo } from './io'
+import { deviceOf, firstMismatch, type IoOutcome, ioFailure, registerIo, reportIo } from './io'
 import { checkIovec, iovecBuffers, parseIovec } from './iovec'
 import { growFor, readParts, writeParts } from './sectors'
 import { byte, defineCommand, flag, num } from './spec'
@@ -15,8 +15,9 @@ const READV_HELP = `
  Uses multiple iovec buffers if more than one byte range is specified.
  -C, -- report statistics in a machine parsable format
  -P, -- use a pattern to verify read data
- -v, -- dump buffer to standard output
  -q, -- quiet mode, do not show I/O statistics
+ -r, -- register I/O buffer
+ -v, -- dump buffer to standard output
 
 `
 
@@ -24,25 +25,36 @@ export const readv = defineCommand({
   name: 'readv',
   argmin: 2,
   argmax: -1,
-  args: '[-Cqv] [-P pattern] off len [len..]',
+  args: '[-Cqrv] [-P pattern] off len [len..]',
   oneline: 'reads a number of bytes at a specified offset',
   help: READV_HELP,
-  options: { C: flag(), P: byte(), q: flag(), v: flag() },
+  options: { C: flag(), P: byte(), q: flag(), r: flag(), v: flag() },
   parse({ opts, operands }, ctx) {
     if (operands.length < 2) ctx.usage()
     const offset = num(operands[0], ctx)
     const sizes = parseIovec(operands.slice(1), ctx)
-    return { offset, sizes, pattern: opts.P, csv: !!opts.C, quiet: !!opts.q, dump: !!opts.v }
+    return {
+      offset,
+      sizes,
+      pattern: opts.P,
+      register: !!opts.r,
+      csv: !!opts.C,
+      quiet: !!opts.q,
+      dump: !!opts.v,
+    }
   },
   async execute({ session }, req): Promise<IoOutcome> {
     const dev = deviceOf(session)
     const { whole, parts } = iovecBuffers(session, req.sizes, 0xab)
+    const release = registerIo(session, whole, req.register)
     let ns: number
     try {
       checkIovec(dev, 'preadv', req.offset, req.sizes)
       ns = (await readParts(dev, req.offset, parts)).ns
     } catch (e) {
       throw ioFailure('readv failed', e)
+    } finally {
+      release()
     }
     await session.poll()
     const mismatch =
@@ -76,10 +88,11 @@ const WRITEV_HELP = `
 
  Writes into a segment of the currently open file, using a buffer
  filled with a set pattern (0xcdcdcdcd).
- -P, -- use different pattern to fill file
  -C, -- report statistics in a machine parsable format
  -f, -- use Force Unit Access semantics
+ -P, -- use different pattern to fill file
  -q, -- quiet mode, do not show I/O statistics
+ -r, -- register I/O buffer
 
 `
 
@@ -88,19 +101,28 @@ export const writev = defineCommand({
   argmin: 2,
   argmax: -1,
   flags: ['write'],
-  args: '[-Cfq] [-P pattern] off len [len..]',
+  args: '[-Cfqr] [-P pattern] off len [len..]',
   oneline: 'writes a number of bytes at a specified offset',
   help: WRITEV_HELP,
-  options: { C: flag(), f: flag(), q: flag(), P: byte() },
+  options: { C: flag(), f: flag(), P: byte(), q: flag(), r: flag() },
   parse({ opts, operands }, ctx) {
     if (operands.length < 2) ctx.usage()
     const offset = num(operands[0], ctx)
     const sizes = parseIovec(operands.slice(1), ctx)
-    return { offset, sizes, pattern: opts.P ?? 0xcd, fua: !!opts.f, csv: !!opts.C, quiet: !!opts.q }
+    return {
+      offset,
+      sizes,
+      pattern: opts.P ?? 0xcd,
+      fua: !!opts.f,
+      register: !!opts.r,
+      csv: !!opts.C,
+      quiet: !!opts.q,
+    }
   },
   async execute({ session }, req): Promise<IoOutcome> {
     const dev = deviceOf(session)
     const { whole, parts } = iovecBuffers(session, req.sizes, req.pattern)
+    const release = registerIo(session, whole, req.register)
     let ns = 0
     try {
       checkIovec(dev, 'pwritev', req.offset, req.sizes)
@@ -108,6 +130,8 @@ export const writev = defineCommand({
       ns += (await writeParts(dev, req.offset, parts, req.fua)).ns
     } catch (e) {
       throw ioFailure('writev failed', e)
+    } finally {
+      release()
     }
     await session.poll()
     return {

@@ -54,6 +54,20 @@ class Engine {
   virtual size_t Submitted() const = 0;
   // Requests held: queued, submitted or finished, not yet returned.
   virtual size_t InFlight() const = 0;
+
+  // Registered (fixed) buffers, qemu's blk_register_buf: v joins the engine's table
+  // of fixed buffers until UnregisterBuffer(slot); a read or write whose buf_index
+  // names the slot (every iovec inside v) runs as READ_FIXED/WRITE_FIXED, vectored
+  // ones as READV_FIXED/WRITEV_FIXED where the kernel has them. Returns the slot or
+  // -errno; -ENOTSUP: the engine has no fixed buffers (the thread pool).
+  virtual int RegisterBuffer(const iovec& v) { return -ENOTSUP; }
+  // The slot's buffer leaves the table; no request still queued may name it.
+  virtual int UnregisterBuffer(int slot) { return -ENOTSUP; }
+  // Attempts run with a fixed-buffer opcode since the engine was made.
+  virtual uint64_t FixedIo() const { return 0; }
+  // Whether a vectored request in a fixed buffer runs as READV_FIXED/WRITEV_FIXED
+  // (Linux 6.15+); if not it runs as READV/WRITEV, the registration unused.
+  virtual bool FixedVectored() const { return false; }
 };
 
 enum class EngineKind { kAuto, kUring, kThreads, kLibaio };

@@ -46,6 +46,12 @@ class IoCore {
   size_t InFlight() const { return in_flight_; }
   // The lasting submit error, or 0.
   int Broken() const { return broken_; }
+  // The engine's fixed buffers (Engine::RegisterBuffer): the auxiliary path never
+  // sees a read or write, so only the engine's own table matters.
+  int RegisterBuffer(const iovec& v) { return engine_->RegisterBuffer(v); }
+  int UnregisterBuffer(int slot) { return engine_->UnregisterBuffer(slot); }
+  uint64_t FixedIo() const { return engine_->FixedIo(); }
+  bool FixedVectored() const { return engine_->FixedVectored(); }
 
  private:
   void Route(Request* req);

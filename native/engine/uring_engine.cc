@@ -1,8 +1,9 @@
 // The one io_uring ring class (and the one file in native/ that includes
 // <liburing.h>): one ring per Device or per bench job. Options: an eventfd for the
 // event-loop pump; SINGLE_ISSUER|DEFER_TASKRUN for a job thread; SQPOLL, IOPOLL,
-// registered files and fixed buffers for bench. Operations the kernel lacks are
-// reported by Runs() and go to IoCore's auxiliary path.
+// registered files and fixed buffers for bench; a sparse table of fixed buffers that
+// a Device fills and empties one buffer at a time (qemu-io's -r). Operations the
+// kernel lacks are reported by Runs() and go to IoCore's auxiliary path.
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/falloc.h>
@@ -10,6 +11,7 @@
 #include <cstring>
 #include <deque>
 #include <mutex>
+#include <vector>
 
 #include "engine/engine.h"
 #include "engine/sys_ops.h"
@@ -24,12 +26,21 @@ namespace {
 #if defined(RAWIO_URING_OP_URING_CMD) || !defined(RAWIO_URING_PROBED)
 constexpr uint32_t kBlockUringCmdDiscard = 0x1200;  // BLOCK_URING_CMD_DISCARD, _IO(0x12, 0)
 #endif
+// IORING_OP_READV_FIXED / IORING_OP_WRITEV_FIXED (Linux 6.15): newer than every liburing
+// rawio builds with, so by number; the probe asks the kernel whether it has them.
+constexpr uint8_t kOpReadvFixed = 60;
+constexpr uint8_t kOpWritevFixed = 61;
+#if defined(RAWIO_URING_REGISTER_BUFFERS_UPDATE) || !defined(RAWIO_URING_PROBED)
+// Slots of a Device's sparse fixed-buffer table (registered at the first buffer).
+constexpr unsigned kFixedSlots = 1024;
+#endif
 
 struct UringProbe {
   bool ok = false;
   bool fallocate = false;
   bool rw_single = false;  // IORING_OP_READ/WRITE (5.6)
   bool uring_cmd = false;  // IORING_OP_URING_CMD (5.19): BLOCK_URING_CMD_DISCARD is tried
+  bool rwv_fixed = false;  // IORING_OP_READV_FIXED/WRITEV_FIXED (6.15)
   int error = 0;           // -errno when io_uring_setup itself failed
   std::string reason;
 };
@@ -59,6 +70,9 @@ UringProbe RunProbe() {
 #if defined(RAWIO_URING_OP_URING_CMD) || !defined(RAWIO_URING_PROBED)
     out.uring_cmd = io_uring_opcode_supported(probe, IORING_OP_URING_CMD);
 #endif
+    // liburing sizes the probe for 256 opcodes, so opcodes its header lacks can be asked too
+    out.rwv_fixed = io_uring_opcode_supported(probe, kOpReadvFixed) &&
+                    io_uring_opcode_supported(probe, kOpWritevFixed);
     out.ok = rw;
     if (!rw) out.reason = "io_uring lacks READV/WRITEV/FSYNC";
     io_uring_free_probe(probe);
@@ -128,6 +142,7 @@ class UringEngine final : public Engine {
     poll_ = opts.hipri;
     fallocate_ = probe.fallocate && !opts.hipri;
     rw_single_ = probe.rw_single;
+    rwv_fixed_ = probe.rwv_fixed;
     discard_ = probe.uring_cmd && !opts.hipri ? kDiscardUnknown : kDiscardNo;
     if (opts.want_eventfd) {
       event_fd_ = SysEventfd();
@@ -282,6 +297,49 @@ class UringEngine final : public Engine {
   size_t Submitted() const override { return in_ring_; }
   size_t InFlight() const override { return in_ring_ + unsubmitted_.size(); }
 
+  int RegisterBuffer(const iovec& v) override {
+#if defined(RAWIO_URING_REGISTER_BUFFERS_UPDATE) || !defined(RAWIO_URING_PROBED)
+    if (fixed_) return -EBUSY;  // bench's table, registered whole at setup
+    if (!v.iov_base || v.iov_len == 0) return -EINVAL;
+    if (!sparse_) {
+      // A table of empty slots (IORING_REGISTER_BUFFERS2, 5.13): NULL entries are sparse.
+      std::vector<iovec> empty(kFixedSlots, iovec{nullptr, 0});
+      int r = io_uring_register_buffers_tags(&ring_, empty.data(), nullptr, kFixedSlots);
+      if (r < 0) return r;
+      sparse_ = true;
+      for (unsigned i = kFixedSlots; i-- > 0;) free_slots_.push_back(static_cast<int>(i));
+    }
+    if (free_slots_.empty()) return -ENFILE;
+    int slot = free_slots_.back();
+    int r =
+        io_uring_register_buffers_update_tag(&ring_, static_cast<unsigned>(slot), &v, nullptr, 1);
+    if (r < 0) return r;  // -ENOMEM: RLIMIT_MEMLOCK; -EFAULT: over 1 GiB
+    free_slots_.pop_back();
+    return slot;
+#else
+    (void)v;
+    return -ENOTSUP;  // liburing older than 2.1: no buffer table updates
+#endif
+  }
+
+  int UnregisterBuffer(int slot) override {
+#if defined(RAWIO_URING_REGISTER_BUFFERS_UPDATE) || !defined(RAWIO_URING_PROBED)
+    if (!sparse_ || slot < 0 || static_cast<unsigned>(slot) >= kFixedSlots) return -EINVAL;
+    iovec none{nullptr, 0};
+    int r = io_uring_register_buffers_update_tag(&ring_, static_cast<unsigned>(slot), &none,
+                                                 nullptr, 1);
+    if (r < 0) return r;
+    free_slots_.push_back(slot);
+    return 0;
+#else
+    (void)slot;
+    return -ENOTSUP;
+#endif
+  }
+
+  uint64_t FixedIo() const override { return fixed_io_; }
+  bool FixedVectored() const override { return rwv_fixed_; }
+
  private:
   enum DiscardPath { kDiscardUnknown, kDiscardYes, kDiscardNo };
 
@@ -329,7 +387,8 @@ class UringEngine final : public Engine {
       case Op::kRead:
       case Op::kWrite: {
         bool read = req->op == Op::kRead;
-        if (cnt == 1 && fixed_ && req->buf_index >= 0) {
+        bool fixed = req->buf_index >= 0 && (fixed_ || sparse_);
+        if (cnt == 1 && fixed) {
           const iovec& v = req->iov[0];
           if (read)
             io_uring_prep_read_fixed(sqe, fd, v.iov_base, static_cast<unsigned>(v.iov_len), off,
@@ -337,6 +396,16 @@ class UringEngine final : public Engine {
           else
             io_uring_prep_write_fixed(sqe, fd, v.iov_base, static_cast<unsigned>(v.iov_len), off,
                                       req->buf_index);
+          ++fixed_io_;
+        } else if (cnt > 1 && fixed && rwv_fixed_) {
+          // READV_FIXED/WRITEV_FIXED: readv's layout, every iovec inside the fixed buffer
+          if (read)
+            io_uring_prep_readv(sqe, fd, req->iov.data(), cnt, off);
+          else
+            io_uring_prep_writev(sqe, fd, req->iov.data(), cnt, off);
+          sqe->opcode = read ? kOpReadvFixed : kOpWritevFixed;
+          sqe->buf_index = static_cast<uint16_t>(req->buf_index);
+          ++fixed_io_;
         } else if (cnt == 1 && rw_single_) {
           const iovec& v = req->iov[0];
           if (read)
@@ -390,6 +459,8 @@ class UringEngine final : public Engine {
   bool fixed_ = false;
   bool fallocate_ = false;
   bool rw_single_ = false;
+  bool rwv_fixed_ = false;
+  bool sparse_ = false;  // the sparse fixed-buffer table is registered
   bool dead_ = false;
   DiscardPath discard_ = kDiscardNo;
   unsigned depth_ = 0;
@@ -397,6 +468,8 @@ class UringEngine final : public Engine {
   int event_fd_ = -1;
   size_t in_ring_ = 0;                // submitted and not yet reaped
   std::deque<Request*> unsubmitted_;  // prepared, not yet taken by the kernel
+  std::vector<int> free_slots_;       // empty slots of the sparse table
+  uint64_t fixed_io_ = 0;             // attempts prepared with a fixed-buffer opcode
 };
 
 }  // namespace

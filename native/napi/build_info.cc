@@ -42,6 +42,11 @@ constexpr Feature kFeatures[] = {
 #else
     {"submit_and_get_events", false},
 #endif
+#ifdef RAWIO_URING_REGISTER_BUFFERS_UPDATE
+    {"register_buffers_update", true},
+#else
+    {"register_buffers_update", false},
+#endif
 };
 
 std::string LiburingVersion() {

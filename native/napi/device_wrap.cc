@@ -61,6 +61,8 @@ Napi::Function DeviceWrap::Init(Napi::Env env) {
                          InstanceMethod<&DeviceWrap::Lock>("lock"),
                          InstanceMethod<&DeviceWrap::Close>("close"),
                          InstanceMethod<&DeviceWrap::Info>("info"),
+                         InstanceMethod<&DeviceWrap::RegisterBuffer>("registerBuffer"),
+                         InstanceMethod<&DeviceWrap::UnregisterBuffer>("unregisterBuffer"),
                      });
 }
 
@@ -107,7 +109,8 @@ DeviceWrap::~DeviceWrap() {
 }
 
 void DeviceWrap::Shutdown() {
-  pump_.reset();  // closes the loop handles, joins worker threads / tears the ring down
+  pump_.reset();   // closes the loop handles, joins worker threads / tears the ring down
+  fixed_.Clear();  // the ring (and the kernel's table) is gone: the buffers may go too
   opened_.fd.Reset();
 }
 
@@ -175,6 +178,7 @@ Napi::Value DeviceWrap::SubmitRw(const Napi::CallbackInfo& info, Op op) {
   if (op == Op::kWrite && info[2].ToBoolean().Value()) p->rw_flags = RWF_DSYNC;
   p->length = HoldViews(env, info[0], op == Op::kWrite ? Access::kIn : Access::kOut, &p->held);
   for (const HeldView& h : p->held) p->iov.push_back({h.mem, h.len});
+  p->buf_index = fixed_.Claim(p->iov);  // in a registered buffer: READ_FIXED/WRITE_FIXED
   return Start(env, p.release());
 }
 
@@ -194,6 +198,7 @@ Napi::Value DeviceWrap::Space(const Napi::CallbackInfo& info) {
 
 void DeviceWrap::Settle(Napi::Env env, Request* req) {
   auto* p = static_cast<Pending*>(req->user);
+  if (p->buf_index >= 0) fixed_.Release(p->buf_index, pump_->Core());
   bool ok = p->res >= 0;
   if (ok && p->op == Op::kRead && p->eof) {
     for (const iovec& v : p->iov) std::memset(v.iov_base, 0, v.iov_len);  // EOF: zero-fill
@@ -353,7 +358,27 @@ Napi::Value DeviceWrap::Info(const Napi::CallbackInfo& info) {
   o.Set("exclusive", Napi::Boolean::New(env, opened_.exclusive));
   o.Set("readOnly", Napi::Boolean::New(env, opened_.read_only));
   o.Set("inFlight", Napi::Number::New(env, static_cast<double>(InFlight())));
+  o.Set("registeredBuffers", Napi::Number::New(env, static_cast<double>(fixed_.Registered())));
+  o.Set("fixedIo",
+        Napi::Number::New(env, pump_ ? static_cast<double>(pump_->Core()->FixedIo()) : 0));
+  o.Set("fixedVectored", Napi::Boolean::New(env, pump_ && pump_->Core()->FixedVectored()));
   return o;
+}
+
+// registerBuffer(view) -> slot, or -errno (-ENOTSUP: the engine has no fixed buffers).
+// For buffers rawio's own commands allocate and keep (qemu-io's -r); lib/device.ts.
+Napi::Value DeviceWrap::RegisterBuffer(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  CheckOpen(env);
+  return Napi::Number::New(env, fixed_.Register(env, info[0], pump_->Core()));
+}
+
+// unregisterBuffer(slot): the buffer leaves the table once its requests settled.
+Napi::Value DeviceWrap::UnregisterBuffer(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int64_t slot = ReadOffset(info[0], "slot");
+  if (pump_) fixed_.Unregister(static_cast<int>(slot), pump_->Core());
+  return env.Undefined();
 }
 
 }  // namespace rawio

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "device/open.h"
+#include "napi/fixed_buffers.h"
 #include "napi/pump.h"
 
 namespace rawio {
@@ -35,6 +36,8 @@ class DeviceWrap : public Napi::ObjectWrap<DeviceWrap>, public PumpClient {
   Napi::Value Lock(const Napi::CallbackInfo& info);
   Napi::Value Close(const Napi::CallbackInfo& info);
   Napi::Value Info(const Napi::CallbackInfo& info);
+  Napi::Value RegisterBuffer(const Napi::CallbackInfo& info);
+  Napi::Value UnregisterBuffer(const Napi::CallbackInfo& info);
 
   Napi::Value SubmitRw(const Napi::CallbackInfo& info, Op op);
   Napi::Value Start(Napi::Env env, Pending* p);
@@ -51,6 +54,7 @@ class DeviceWrap : public Napi::ObjectWrap<DeviceWrap>, public PumpClient {
   std::string path_;
   Opened opened_;
   std::unique_ptr<CompletionPump> pump_;
+  FixedBuffers fixed_;  // qemu-io's -r: buffers in the engine's fixed-buffer table
   std::vector<std::unique_ptr<Pending>> free_;  // recycled requests
 };
 

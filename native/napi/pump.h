@@ -44,6 +44,7 @@ class CompletionPump {
   CompletionPump& operator=(const CompletionPump&) = delete;
 
   const char* EngineName() const { return core_->Name(); }
+  IoCore* Core() const { return core_.get(); }
   size_t InFlight() const { return in_flight_; }
   // Queues the request; it is committed before the loop next polls.
   void Submit(Request* req);

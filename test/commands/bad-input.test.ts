@@ -23,15 +23,15 @@ const bad = (x: string) => `Parsing error: non-numeric argument, or extraneous/u
 const usage = (name: string, rest: string) => `${name} ${rest}\n`
 const WRITE = usage(
   'write',
-  '[-bcCfnquz] [-P pattern | -s source_file] off len -- writes a number of bytes at a specified offset',
+  '[-bcCfnqruz] [-P pattern | -s source_file] off len -- writes a number of bytes at a specified offset',
 )
 const WRITEV = usage(
   'writev',
-  '[-Cfq] [-P pattern] off len [len..] -- writes a number of bytes at a specified offset',
+  '[-Cfqr] [-P pattern] off len [len..] -- writes a number of bytes at a specified offset',
 )
 const AIO_WRITE = usage(
   'aio_write',
-  '[-Cfiquz] [-P pattern] off len [len..] -- asynchronously writes a number of bytes',
+  '[-Cfiqruz] [-P pattern] off len [len..] -- asynchronously writes a number of bytes',
 )
 const DISCARD = usage('discard', '[-Cq] off len -- discards a number of bytes at a specified offset')
 const TRUNCATE = usage('truncate', '[-m prealloc_mode] off -- truncates the current file at the given offset')

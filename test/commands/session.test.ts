@@ -271,7 +271,7 @@ describe('JSON mode', () => {
       expect(records[0]).toMatchObject({ op: 'read', command: 'read', ok: true, offset: 0, total: 512 })
       expect(records[1]).toMatchObject({ command: 'read', ok: false })
       expect(records[2]).toMatchObject({ command: 'length', bytes: 65536 })
-      expect(records[3].text).toMatch(/^read \[-abCqv\]/)
+      expect(records[3].text).toMatch(/^read \[-abCqrv\]/)
     } finally {
       await session.close()
     }

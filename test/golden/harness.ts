@@ -161,10 +161,49 @@ export function foldAllocation(text: string): string {
   return out.join('\n')
 }
 
+/** qemu-io 8.0's args strings of the commands that took -r, and 7.2's. */
+const ARGS_8_0: [string, string][] = [
+  ['[-abCqrv] [-P pattern', '[-abCqv] [-P pattern'],
+  ['[-Cqrv] [-P pattern]', '[-Cqv] [-P pattern]'],
+  ['[-bcCfnqruz] [-P pattern', '[-bcCfnquz] [-P pattern'],
+  ['[-Cfqr] [-P pattern]', '[-Cfq] [-P pattern]'],
+  ['[-Ciqrv] [-P pattern]', '[-Ciqv] [-P pattern]'],
+  ['[-Cfiqruz] [-P pattern]', '[-Cfiquz] [-P pattern]'],
+]
+
+/** A help text's option lines (` -P, -- ...`) in qemu-io 8.0's order: by letter, lower case first. */
+export function sortOptionLines(text: string): string {
+  const key = (line: string) => {
+    const c = line[2]
+    return `${c.toLowerCase()}${c === c.toLowerCase() ? 0 : 1}`
+  }
+  return text.replace(/(?:^ -[A-Za-z], -- .*\n)+/gm, (run) => {
+    const lines = run.slice(0, -1).split('\n')
+    return `${lines.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0)).join('\n')}\n`
+  })
+}
+
+/**
+ * rawio's read, readv, write, writev, aio_read and aio_write are qemu-io 8.0's (-r, register the
+ * buffer): their args strings and help, undone to 7.2's. The option order of help texts is compared
+ * by sortOptionLines on both sides (8.0 sorted them).
+ */
+export function undoQemu8(text: string): string {
+  let t = text.replace(/^ -r, -- register I\/O buffer\n/gm, '')
+  for (const [v8, v7] of ARGS_8_0) t = t.split(v8).join(v7)
+  return sortOptionLines(t)
+}
+
+/** The six commands qemu-io 8.0 gave -r: a script line run with -r added (`#! differs: register`). */
+export function withRegister(line: string): string {
+  return line.replace(/^(r|read|readv|w|write|writev|aio_read|aio_write)(\s|$)/, '$1 -r$2')
+}
+
 /** rawio's documented differences, undone: prompt, message prefix, info's geometry, allocation. */
 export function normaliseRawio(text: string, differs: ReadonlySet<string>): string {
   let t = text.replace(/rawio> /g, 'qemu-io> ').replace(/^rawio: /gm, 'qemu-io: ')
   t = t.replace(/^rawio device: .*\n(?: {2}.*\n)*/gm, '')
+  if (differs.has('qemu8')) t = undoQemu8(t)
   if (differs.has('map')) t = foldAllocation(t)
   if (differs.has('usage')) t = t.replace(/^Usage: rawio [\s\S]*$/m, '<usage>\n')
   // abort(3) in qemu-io drops what stdio still buffered (all of stdout, when it is a pipe);
@@ -176,6 +215,7 @@ export function normaliseRawio(text: string, differs: ReadonlySet<string>): stri
 /** qemu-io's side of the documented differences (the format-probing warning). */
 export function normaliseQemu(text: string, differs: ReadonlySet<string>): string {
   let t = text
+  if (differs.has('qemu8')) t = sortOptionLines(t)
   if (differs.has('probe')) t = t.replace(/^WARNING: Image format was not specified.*\n(?: {9}.*\n)*/gm, '')
   if (differs.has('usage')) t = t.replace(/^Usage: qemu-io [\s\S]*$/m, '<usage>\n')
   return t
@@ -187,16 +227,20 @@ export function sha256Of(path: string): string {
 
 const expand = (s: string, dir: string) => s.replace(/\$IMG/g, join(dir, 'img')).replace(/\$DIR/g, dir)
 
+/** The script's commands as rawio runs them (with -r where the script says `differs: register`). */
+const commandsFor = (script: Script, dir: string) =>
+  script.commands.map((c) => expand(script.differs.has('register') ? withRegister(c) : c, dir))
+
 export function argsFor(script: Script, dir: string): string[] {
   const args: string[] = script.useFormat ? ['-f', 'raw'] : []
   args.push(...script.options.map((o) => expand(o, dir)))
-  if (!script.stdin) for (const c of script.commands) args.push('-c', expand(c, dir))
+  if (!script.stdin) for (const c of commandsFor(script, dir)) args.push('-c', c)
   if (script.useFile) args.push(join(dir, 'img'))
   return args
 }
 
 const stdinText = (script: Script, dir: string) =>
-  script.stdin ? `${script.commands.map((c) => expand(c, dir)).join('\n')}\n` : ''
+  script.stdin ? `${commandsFor(script, dir).join('\n')}\n` : ''
 
 /** Runs a script through rawio in this process (main() with string sinks). */
 export async function runInProcess(script: Script, dir: string): Promise<Transcript> {

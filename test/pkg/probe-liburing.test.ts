@@ -16,6 +16,7 @@ const ALL = [
   'RAWIO_URING_SETUP_COOP_TASKRUN',
   'RAWIO_URING_OP_URING_CMD',
   'RAWIO_URING_SUBMIT_AND_GET_EVENTS',
+  'RAWIO_URING_REGISTER_BUFFERS_UPDATE',
 ]
 
 const cc = spawnSync('cc', ['--version']).status === 0 && spawnSync('c++', ['--version']).status === 0
@@ -49,12 +50,13 @@ afterAll(() => {
 })
 
 describe.skipIf(!!noCompiler)('probe-liburing', () => {
-  it('liburing 2.1 (Ubuntu 22.04): the engine, none of the later capabilities', () => {
+  it('liburing 2.1 (Ubuntu 22.04): the engine and buffer table updates, none of the later capabilities', () => {
     const r = probe('defines', { RAWIO_LIBURING_PREFIX: prefix('2.1') })
     expect(r.status).toBe(0)
     expect(r.stdout.split(' ')).toEqual([
       'RAWIO_URING_PROBED',
       'RAWIO_HAVE_URING',
+      'RAWIO_URING_REGISTER_BUFFERS_UPDATE',
       'RAWIO_LIBURING_VERSION_MAJOR=2',
       'RAWIO_LIBURING_VERSION_MINOR=1',
     ])
@@ -88,6 +90,7 @@ describe.skipIf(!!noCompiler)('probe-liburing', () => {
         COOP_TASKRUN: false,
         URING_CMD: false,
         submit_and_get_events: false,
+        register_buffers_update: true,
       },
     })
   })
@@ -120,7 +123,7 @@ describe.skipIf(!!noCompiler)('probe-liburing', () => {
       env: { ...process.env, RAWIO_LIBURING_PREFIX: prefix('2.1') },
     })
     expect(r.stdout).toBe(
-      'RAWIO_URING_PROBED;RAWIO_HAVE_URING;RAWIO_LIBURING_VERSION_MAJOR=2;RAWIO_LIBURING_VERSION_MINOR=1',
+      'RAWIO_URING_PROBED;RAWIO_HAVE_URING;RAWIO_URING_REGISTER_BUFFERS_UPDATE;RAWIO_LIBURING_VERSION_MAJOR=2;RAWIO_LIBURING_VERSION_MINOR=1',
     )
   })
 })

@@ -22,6 +22,7 @@ const names = [
   'COOP_TASKRUN',
   'URING_CMD',
   'submit_and_get_events',
+  'register_buffers_update',
 ] as const
 
 function loaded(over: Partial<Extract<Capabilities, { loaded: true }>> = {}): Capabilities {
@@ -44,22 +45,23 @@ describe('capabilityLines (pure)', () => {
     expect(capabilityLines(loaded())).toEqual([
       'engines: io_uring, threads',
       'addon: prebuild /p/prebuilds/linux-x64/rawio.glibc.node (libstdc++ static, gcc 12.2.0)',
-      'io_uring: built with liburing 2.3; features: SINGLE_ISSUER DEFER_TASKRUN COOP_TASKRUN URING_CMD submit_and_get_events',
+      'io_uring: built with liburing 2.3; features: SINGLE_ISSUER DEFER_TASKRUN COOP_TASKRUN URING_CMD submit_and_get_events register_buffers_update',
       'libblkid: 2.38.1 (libblkid.so.1): signature check active',
     ])
   })
 
   it('liburing 2.1: each missing feature with its reason', () => {
-    const features = names.map((name) => ({
-      name,
-      built: false,
-      reason: `built with liburing 2.1: no ${name}`,
-    }))
+    // 2.1 has the buffer table updates (io_uring_register_buffers_update_tag), nothing later
+    const features = names.map((name) =>
+      name === 'register_buffers_update'
+        ? { name, built: true }
+        : { name, built: false, reason: `built with liburing 2.1: no ${name}` },
+    )
     const c = loaded({
       build: { uring: { built: true, liburing: '2.1', features }, staticCxx: false },
     })
     expect(capabilityLines(c).slice(2)).toEqual([
-      'io_uring: built with liburing 2.1; features: none beyond 2.0',
+      'io_uring: built with liburing 2.1; features: register_buffers_update',
       'io_uring: built with liburing 2.1: no SINGLE_ISSUER',
       'io_uring: built with liburing 2.1: no DEFER_TASKRUN',
       'io_uring: built with liburing 2.1: no COOP_TASKRUN',
