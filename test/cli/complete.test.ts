@@ -17,7 +17,7 @@ describe('completion', () => {
   })
 
   it("lists a command's options after a lone dash", async () => {
-    expect((await complete('read -'))[0]).toEqual(['-b', '-C', '-l', '-p', '-P', '-q', '-s', '-v'])
+    expect((await complete('read -'))[0]).toEqual(['-b', '-C', '-l', '-p', '-P', '-q', '-r', '-s', '-v'])
     expect((await complete('flush -'))[0]).toEqual([])
   })
 
