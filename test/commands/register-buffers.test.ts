@@ -184,11 +184,14 @@ describe.skipIf(skipReason(noUring, '-r on io_uring'))('-r on io_uring: fixed bu
   )
 })
 
-describe('-r on the thread engine', () => {
+describe.each([
+  ['threads', {}],
+  ['libaio', { aio: 'native', cache: 'none' }],
+] as const)('-r on the %s engine', (engine, image) => {
   it('is accepted, registers nothing, and does the same I/O', async () => {
-    const t = await spySession(patterned('threads.img', 256 << 10), { aio: 'threads' })
+    const t = await spySession(patterned(`${engine}.img`, 256 << 10), { aio: 'threads', ...image })
     try {
-      expect(t.dev().engine).toBe('threads')
+      expect(t.dev().engine).toBe(engine)
       const none = { fixed: 0, during: [0], after: 0 }
       expect(await counted(t, 'write -r -P 0x55 0 8k')).toEqual(none)
       expect(await counted(t, 'read -r -P 0x55 0 8k')).toEqual(none)
