@@ -324,9 +324,10 @@ export class Device implements DriverContext {
    * RLIMIT_MEMLOCK), and the I/O is the same. release() waits for nothing: the buffer leaves the
    * table when the last request using it settles.
    *
-   * Only for buffers the caller allocated and hands to no other code while registered: the
-   * registration is by address, so memory that changed owners (a transferred ArrayBuffer) must never
-   * be registered. rawio's commands register their own buffers only.
+   * Only allocBuffer's native memory is registered (any other buffer is bounced per request, so it
+   * could never run fixed: `fixed` is false); the registration holds a reference on that memory, so
+   * it stays valid until release() whatever happens to the ArrayBuffer. rawio's commands register
+   * only buffers they allocated and hand to no one while registered.
    * @internal
    */
   registerBuffer(buf: Uint8Array): RegisteredBuffer {

@@ -3,31 +3,22 @@
 #include <errno.h>
 
 #include "engine/io_core.h"
+#include "napi/js_buffers.h"
 
 namespace rawio {
 
 int FixedBuffers::Register(Napi::Env env, Napi::Value view, IoCore* core) {
-  bool is_ta = false;
-  napi_is_typedarray(env, view, &is_ta);
-  if (!is_ta) throw Napi::TypeError::New(env, "buffer must be a TypedArray");
-  napi_value ab;
-  napi_get_typedarray_info(env, view, nullptr, nullptr, nullptr, &ab, nullptr);
-  bool detached = false;
-  napi_is_detached_arraybuffer(env, ab, &detached);
-  void* data = nullptr;
-  size_t length = 0;
-  if (!detached) napi_get_arraybuffer_info(env, ab, &data, &length);
-  if (detached || data == nullptr || length == 0)
-    throw Napi::TypeError::New(env, "buffer is detached or empty");
+  std::unique_ptr<AlignedBlock, Unref> block(NativeBlockOf(env, view));
+  if (!block) return -EINVAL;  // not allocBuffer's memory: bounced per request, never in place
   if (!core) return -EBADF;
-  // The whole ArrayBuffer: every view into it (a misaligned one too) is inside.
-  int index = core->RegisterBuffer(iovec{data, length});
+  // The whole block: every view into it (a misaligned one too) is inside.
+  int index = core->RegisterBuffer(iovec{block->Data(), block->Size()});
   if (index < 0) return index;
   Slot s;
   s.index = index;
-  s.base = reinterpret_cast<uintptr_t>(data);
-  s.length = length;
-  s.keep = Napi::Persistent(Napi::Value(env, ab));
+  s.base = reinterpret_cast<uintptr_t>(block->Data());
+  s.length = block->Size();
+  s.block = std::move(block);
   slots_.push_back(std::move(s));
   return index;
 }

@@ -206,6 +206,12 @@ void ReleaseView(napi_env env, HeldView* held, bool copy_back) {
   *held = HeldView();
 }
 
+AlignedBlock* NativeBlockOf(napi_env env, napi_value value) {
+  ViewInfo v;
+  if (!ReadView(env, value, &v) || v.data == nullptr) return nullptr;
+  return FindBlock(v.data - v.byte_offset);
+}
+
 int64_t HoldViews(napi_env env, napi_value value, Access access, std::vector<HeldView>* out) {
   size_t first = out->size();
   try {

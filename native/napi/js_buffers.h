@@ -44,6 +44,11 @@ void HoldView(napi_env env, napi_value value, Access access, HeldView* out);
 // Ends the hold. With copy_back, a bounced view that still has its memory gets the work's bytes.
 void ReleaseView(napi_env env, HeldView* held, bool copy_back);
 
+// The allocBuffer block behind a view, with a reference taken for the caller; nullptr when the
+// view's memory is not allocBuffer's (or is detached). For holds that outlive any one request
+// (a registered fixed buffer, napi/fixed_buffers.h).
+AlignedBlock* NativeBlockOf(napi_env env, napi_value value);
+
 // One view or an array of 1..1024 (IOV_MAX): appends to out, returns the total bytes. On a throw
 // nothing stays held.
 int64_t HoldViews(napi_env env, napi_value value, Access access, std::vector<HeldView>* out);

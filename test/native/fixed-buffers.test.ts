@@ -104,10 +104,17 @@ describe.skipIf(skipReason(uringUnavailable(), 'fixed buffers'))('fixed buffers 
     expect(dev.info().registeredBuffers).toBe(0)
   })
 
-  it('an empty buffer registers nothing; a closed device refuses', async () => {
-    const path = scratch.file('empty.img', 65536)
+  it('an empty buffer and JavaScript-owned memory register nothing; a closed device refuses', async () => {
+    const path = scratch.file('empty.img', 65536, 0x77)
     const dev = await Device.open(path, { engine: 'io_uring' })
     expect(dev.registerBuffer(new Uint8Array(0)).fixed).toBe(false)
+    // V8's own memory is bounced per request (Buffer lifetime): never registered, never fixed
+    const js = new Uint8Array(4096)
+    const reg = dev.registerBuffer(js)
+    expect(reg.fixed).toBe(false)
+    await dev.readv(0, [js])
+    expect(js.every((b) => b === 0x77)).toBe(true)
+    expect(dev.info()).toMatchObject({ registeredBuffers: 0, fixedIo: 0 })
     await dev.close()
     expect(() => dev.registerBuffer(allocAligned(4096))).toThrow(/closed/)
   })
