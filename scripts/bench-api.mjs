@@ -6,8 +6,9 @@
 //
 // rawio's side is `await dev.readv(off, [buf])` in a loop (depth N: N such loops). Prints per cell
 // the median ratio (rawio IOPS / fio IOPS of the same round) with its min-max over the rounds, both
-// tools' IOPS and p50 completion latency, and the CPU time per I/O of each: rawio's is the whole
-// Node process (getrusage: every thread, user + system), fio's the job's usr+sys.
+// tools' IOPS and p50 completion latency, and the CPU time per I/O of each, for the whole process
+// (every thread, user + system; io_uring's io-wq workers too): rawio's from getrusage, fio's from
+// the shell's `times` after fio exits.
 //
 //   node scripts/bench-api.mjs [--seconds N] [--rounds N] [--engine io_uring|threads]
 //        [--modes epoll,adaptive,spin50] [--targets ext4,dio,shm] [--depths 1,32] [--dir DIR]
@@ -42,30 +43,42 @@ try {
 
 cleanupOnSignals('bench-api')
 
+// fio's CPU is counted as rawio's is, for the whole process (every thread: io_uring's io-wq
+// workers too), from the shell's `times` after fio exits; fio's own usr_cpu/sys_cpu count only the
+// job's thread (RUSAGE_THREAD).
 function fio(target, depth) {
-  const r = spawnSync(
-    'fio',
-    [
-      '--name=api',
-      `--filename=${target}`,
-      '--rw=randread',
-      '--bs=4k',
-      '--direct=1',
-      '--ioengine=io_uring',
-      `--iodepth=${depth}`,
-      `--runtime=${seconds}`,
-      '--time_based',
-      '--norandommap',
-      '--randrepeat=0',
-      '--output-format=json',
-    ],
-    { encoding: 'utf8' },
-  )
+  const args = [
+    '--name=api',
+    `--filename=${target}`,
+    '--rw=randread',
+    '--bs=4k',
+    '--direct=1',
+    '--ioengine=io_uring',
+    `--iodepth=${depth}`,
+    `--runtime=${seconds}`,
+    '--time_based',
+    '--norandommap',
+    '--randrepeat=0',
+    '--output-format=json',
+  ]
+  const r = spawnSync('bash', ['-c', 'fio "$@" && times >&2', 'fio', ...args], { encoding: 'utf8' })
   if (r.status !== 0) throw new Error(`fio failed: ${r.stderr}`)
-  const job = JSON.parse(r.stdout).jobs[0]
-  const rd = job.read
-  const cpuUs = ((job.usr_cpu + job.sys_cpu) / 100) * job.job_runtime * 1000
-  return { iops: rd.iops, p50us: rd.clat_ns.percentile['50.000000'] / 1000, cpuUs: cpuUs / rd.total_ios }
+  const rd = JSON.parse(r.stdout).jobs[0].read
+  // `times`: the shell's user and system time, then its children's (fio's processes and threads)
+  const [user, sys] = r.stderr
+    .trim()
+    .split('\n')
+    .pop()
+    .split(/\s+/)
+    .map((t) => {
+      const m = /^(\d+)m([\d.]+)s$/.exec(t)
+      return m ? Number(m[1]) * 60 + Number(m[2]) : Number.NaN
+    })
+  return {
+    iops: rd.iops,
+    p50us: rd.clat_ns.percentile['50.000000'] / 1000,
+    cpuUs: ((user + sys) * 1e6) / rd.total_ios,
+  }
 }
 
 async function rawio(target, depth, mode) {
