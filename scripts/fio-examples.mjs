@@ -11,8 +11,8 @@
 // /usr/share/doc/fio/examples where packaged). ioengine=libaio runs rawio's libaio engine; a
 // rawio built without it has ioengine=libaio replaced by io_uring for both tools (the table says so).
 // The IOPS are summed over read and write and over the jobs alike for both tools. Buffered jobs
-// (fio-rand-RW.fio: direct=0) measure the page cache too, and fio drops the target's cache at
-// each job's start (invalidate=1, its default) where rawio does not: compare those with care.
+// (fio-rand-read.fio, fio-rand-RW.fio: direct=0) go through the page cache: both tools drop it
+// at the start (fio's invalidate=1) and turn readahead off for random jobs (fadvise_hint=1).
 import { execFileSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'

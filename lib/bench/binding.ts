@@ -36,6 +36,10 @@ export interface NativeBenchJob {
   sqpoll: boolean
   randseed: number
   norandommap: boolean
+  /** fio's invalidate: BLKFLSBUF (block device) or posix_fadvise DONTNEED (file) before the job. */
+  invalidate?: boolean
+  /** fio's fadvise_hint as a POSIX_FADV_* value (1 RANDOM, 2 SEQUENTIAL; 0 none). */
+  fadvise?: number
   rateIops: number
   memAlign: number
   /** Writes' block size(s) when they differ from reads' (fio's bs=R,W); absent: bs. */
@@ -149,6 +153,8 @@ export interface NativeJobResult {
   depth: NativeDepth
   stopped: boolean
   failed: boolean
+  /** invalidate failed with this errno (fio warns and goes on). */
+  invalidateErrno?: number
   /** CLOCK_REALTIME when the first request was submitted, epoch microseconds; 0 when none was. */
   startedAtUs?: number
   read: NativeDirResult

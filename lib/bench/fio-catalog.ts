@@ -118,8 +118,6 @@ export const fioCatalog: Record<string, CatalogRule> = {
   offset_increment: offOnly('offset_increment is not implemented'),
   offset_align: refuse('offset_align is not implemented', (v) => isOff(v)),
   // Page cache handling (buffered jobs).
-  invalidate: noEffect('rawio does not drop the page cache before a job'),
-  fadvise_hint: noEffect('rawio does not call posix_fadvise'),
   sync_file_range: refuse('sync_file_range is not implemented'),
   write_barrier: offOnly('write_barrier is not implemented'),
   write_hint: refuse('write hints are not implemented', (v) => v === 'none'),

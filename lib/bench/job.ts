@@ -228,6 +228,8 @@ export function resolveJob(opts: JobOptions, target: TargetInfo, engines: Engine
     sqpoll: !!opts.sqpoll,
     randseed: opts.randseed ?? DEFAULT_SEED,
     norandommap: !!opts.norandommap,
+    invalidate: opts.invalidate !== false,
+    fadvise: fadviseOf(opts.fadvise_hint ?? 'type', rw),
     rateIops: opts.rate_iops ?? 0,
     memAlign: Math.max(4096, geo.dioMemAlign || 0),
     ...shape,
@@ -377,4 +379,11 @@ export function labelOf(j: NativeBenchJob): string {
   if (j.verify)
     parts.push(`verify=stamp verify_seed=${j.verifySeed} verify_gen=${j.verifyGen} verify_bs=${j.verifyBs}`)
   return parts.join(' ')
+}
+
+/** fio's fadvise_hint as POSIX_FADV_RANDOM (1) or POSIX_FADV_SEQUENTIAL (2); 0 for none. */
+function fadviseOf(hint: NonNullable<JobOptions['fadvise_hint']>, rw: RwMode): number {
+  if (hint === 'none') return 0
+  if (hint === 'type') return rw.startsWith('rand') ? 1 : 2
+  return hint === 'random' ? 1 : 2
 }

@@ -52,6 +52,10 @@ export interface JobOptions extends ReportJobOptions, LogJobOptions {
   sqpoll?: boolean
   randseed?: number
   norandommap?: boolean
+  /** fio's invalidate (default true): drop the target's page cache before the job. */
+  invalidate?: boolean
+  /** fio's fadvise_hint: `type` (its default: by rw), `random`, `sequential` or `none`. */
+  fadvise_hint?: 'type' | 'random' | 'sequential' | 'none'
   rate_iops?: number
   align?: 'auto' | 'strict'
   verify?: string
@@ -204,6 +208,19 @@ export const jobOptionTable: Table = {
     parse: (s) => parseInteger(s, 'randseed', 0, MAX),
   },
   norandommap: { help: 'random offsets may repeat (default: each block once per pass)' },
+  invalidate: {
+    help: "drop the target's page cache before the job, as fio (default 1; 0 keeps it)",
+  },
+  fadvise_hint: {
+    arg: '1|0|random|sequential',
+    help: "posix_fadvise on each job's descriptor, as fio (default 1: by rw, so random jobs get no readahead)",
+    parse: oneOf('fadvise_hint', ['type', 'random', 'sequential', 'none'] as const, {
+      '1': 'type',
+      true: 'type',
+      '0': 'none',
+      false: 'none',
+    }),
+  },
   rate_iops: {
     arg: 'N',
     help: 'cap each job at N requests per second',

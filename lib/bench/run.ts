@@ -3,7 +3,7 @@
 // a failed request rejects with the IoError, whose `partial` holds the results so far.
 import { EventEmitter } from 'node:events'
 import { readFileSync } from 'node:fs'
-import { hostname } from 'node:os'
+import { constants, hostname } from 'node:os'
 import { join } from 'node:path'
 import { IoError, UsageError } from '../errors'
 import { binding, type NativeGeometry, packageRoot } from '../native'
@@ -131,6 +131,11 @@ export class BenchRun extends EventEmitter<{ progress: [BenchProgress] }> {
 
   /** write_iolog and fio's logs (also for a run that failed: what it did until then). */
   private writeLogs(r: NativeBenchResult): void {
+    const failed = r.jobs.find((j) => j.invalidateErrno)?.invalidateErrno
+    if (failed)
+      this.job.warnings.push(
+        `invalidate: the page cache of ${this.target.path} was not dropped (${errnoName(failed)}${failed === 13 ? ': only root may flush a block device' : ''}), as fio goes on`,
+      )
     if (this.job.iologPath) this.job.warnings.push(...writeIologs(this.job.iologPath, this.target.path, r))
     if (this.job.logs)
       this.job.warnings.push(
@@ -241,3 +246,7 @@ export async function withSigint<T>(
 }
 
 export type { NativeGeometry }
+
+function errnoName(n: number): string {
+  return Object.entries(constants.errno).find(([, v]) => v === n)?.[0] ?? `errno ${n}`
+}

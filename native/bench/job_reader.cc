@@ -146,6 +146,8 @@ void ReadShape(const Napi::Object& o, JobSpec* s) {
   s->thinktime_blocks = ReadU32(o, "thinktimeBlocks", 1, 1, UINT32_MAX);
   s->loops = ReadU32(o, "loops", 1, 1, UINT32_MAX);
   s->iolog_max = ReadU32(o, "iologMax", 0, 0, 1u << 26);
+  s->invalidate = ReadBool(o, "invalidate", false);
+  s->fadvise = static_cast<int>(ReadU32(o, "fadvise", 0, 0, 5));
   s->log.max_records = ReadU32(o, "logRecords", 0, 0, 1u << 26);
   s->log.avg_ms = ReadU64(o, "logAvgMs", 0);
   s->log.hist_ms = ReadU64(o, "logHistMs", 0);

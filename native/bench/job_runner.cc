@@ -1,6 +1,7 @@
 #include "bench/job_runner.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -75,6 +76,15 @@ int JobRunner::Setup(std::string* why, const char** syscall) {
   *syscall = "open";
   int r = OpenTarget(os, &opened_, why);
   if (r < 0) return r;
+  // fio's invalidate (default 1), once per run before any job starts: what the page cache holds
+  // of the target is written back and dropped, so buffered reads reach the device (filesetup.c).
+  const int fd = opened_.fd.Get();
+  const int64_t off = static_cast<int64_t>(spec_.offset), len = static_cast<int64_t>(spec_.size);
+  if (spec_.invalidate && index_ == 0)
+    stats_.invalidate_errno =
+        opened_.is_block ? SysBlkFlushBuffers(fd) : SysFadvise(fd, off, len, POSIX_FADV_DONTNEED);
+  // fio's fadvise_hint (default: random or sequential by rw): readahead as fio's job has it.
+  if (spec_.fadvise) SysFadvise(fd, off, len, spec_.fadvise);
 
   const uint32_t nslots = SlotsFor(spec_);
   size_t align = std::max<size_t>(4096, spec_.mem_align);

@@ -78,9 +78,11 @@ struct JobSpec {
   uint64_t thinktime_ns = 0;       // pause after every thinktime_blocks requests
   uint64_t thinktime_spin_ns = 0;  // of which spent spinning
   uint32_t thinktime_blocks = 1;
-  uint32_t loops = 1;      // passes over the region (size-bound jobs)
-  uint32_t iolog_max = 0;  // record up to this many requests (fio's write_iolog)
-  LogSpec log;             // fio's write_lat_log & co. (bench/job_log.h)
+  uint32_t loops = 1;       // passes over the region (size-bound jobs)
+  uint32_t iolog_max = 0;   // record up to this many requests (fio's write_iolog)
+  bool invalidate = false;  // fio's invalidate: drop the target's page cache before the job
+  int fadvise = 0;  // fio's fadvise_hint: a POSIX_FADV_* for each job's descriptor (0: none)
+  LogSpec log;      // fio's write_lat_log & co. (bench/job_log.h)
   // --verify=stamp: writes carry integrity stamps (native/integrity/stamp.h) of verify_bs-byte
   // blocks; reads are checked against them (docs/bench.md says exactly which).
   bool verify = false;

@@ -112,7 +112,8 @@ struct JobStats {
   VerifyStats verify;
   std::vector<IoLogEntry> iolog;  // write_iolog: requests in issue order (up to iolog_max)
   bool iolog_truncated = false;
-  JobLog log;  // fio's write_lat_log & co.
+  JobLog log;                // fio's write_lat_log & co.
+  int invalidate_errno = 0;  // fio's invalidate failed (it warns and goes on): -errno
 };
 
 }  // namespace rawio

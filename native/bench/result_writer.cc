@@ -245,6 +245,7 @@ Napi::Object ResultToJs(Napi::Env env, const BenchRun& run) {
     if (run.Spec().verify) j.Set("verify", VerifyToJs(env, s.verify));
     if (run.Spec().iolog_max) j.Set("iolog", IoLogToJs(env, s));
     if (run.Spec().log.Active()) j.Set("log", LogToJs(env, s.log));
+    if (s.invalidate_errno) j.Set("invalidateErrno", Napi::Number::New(env, -s.invalidate_errno));
     jobs.Set(i, j);
     stopped = stopped || s.stopped;
   }

@@ -107,6 +107,12 @@ int SysBlkZeroout(int fd, uint64_t offset, uint64_t length) {
   return Ret(ioctl(fd, BLKZEROOUT, range));
 }
 
+int SysBlkFlushBuffers(int fd) { return Ret(ioctl(fd, BLKFLSBUF, 0)); }
+
+int SysFadvise(int fd, int64_t offset, int64_t length, int advice) {
+  return -posix_fadvise(fd, offset, length, advice);  // returns the error itself
+}
+
 int SysBlkGetSize64(int fd, uint64_t* size) { return Ret(ioctl(fd, BLKGETSIZE64, size)); }
 int SysBlkIoctlInt(int fd, unsigned long request, int* value) {
   return Ret(ioctl(fd, request, value));

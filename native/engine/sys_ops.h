@@ -32,6 +32,8 @@ int64_t SysLseek(int fd, int64_t offset, int whence);
 
 // Block device ioctls.
 int SysBlkDiscard(int fd, uint64_t offset, uint64_t length);
+int SysBlkFlushBuffers(int fd);  // BLKFLSBUF: write back and drop the device's page cache
+int SysFadvise(int fd, int64_t offset, int64_t length, int advice);  // posix_fadvise: 0 or -errno
 int SysBlkZeroout(int fd, uint64_t offset, uint64_t length);
 int SysBlkGetSize64(int fd, uint64_t* size);
 int SysBlkIoctlInt(int fd, unsigned long request, int* value);
