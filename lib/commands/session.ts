@@ -70,6 +70,13 @@ export class Session implements SessionState {
   private quitRequested = false
   private cancelSleep: (() => void) | null = null
   private cancelOpen: (() => void) | null = null
+  /** Commands started by run() and not yet ended (from before their module loads). */
+  private running = 0
+  /**
+   * Set by interrupt() while a command runs and cleared when none does: a wait the command has not
+   * reached yet (its module still loading, a sleep after an open) ends at once instead of missing it.
+   */
+  private cancelled = false
   /** The open image's blkdebug layer (blkdebug:CONFIG:PATH), else null. */
   private layer: BlkdebugLayer | null = null
   /** qemu's BLK_PERM_WRITE on the open image: taken at a writable open or a first write, then kept. */
@@ -130,6 +137,15 @@ export class Session implements SessionState {
   /** Runs one command line and prints what qemu-io would print. Never throws for the user's mistakes. */
   async run(line: string): Promise<CommandResult> {
     if (typeof line !== 'string') throw new TypeError(`a command line must be a string, got ${line}`)
+    this.running++
+    try {
+      return await this.runLine(line)
+    } finally {
+      if (--this.running === 0) this.cancelled = false
+    }
+  }
+
+  private async runLine(line: string): Promise<CommandResult> {
     const argv = breakline(line)
     if (argv.length === 0) return { command: null, ok: true }
     const cmd = await findCommand(argv[0])
@@ -232,6 +248,7 @@ export class Session implements SessionState {
   async openImage(path: string, opts: ImageOptions, label: string | null = path): Promise<void> {
     // an open that waits (a FIFO blkdebug config) ends at SIGINT/SIGTERM (interrupt())
     const abort = new AbortController()
+    if (this.cancelled) abort.abort()
     this.cancelOpen = () => abort.abort()
     try {
       const env = { engine: this.engine, align: this.align, hooks: this.hooks, signal: abort.signal }
@@ -322,7 +339,7 @@ export class Session implements SessionState {
     this.busy = 0
     this.deliverIdle()
     try {
-      let left = ms
+      let left = this.cancelled ? 0 : ms
       while (left > 0) {
         const step = Math.min(left, 2 ** 31 - 1)
         const cancelled = await new Promise<boolean>((resolve) => {
@@ -341,14 +358,16 @@ export class Session implements SessionState {
     }
   }
 
-  /** Ctrl-C: ends a running sleep or a waiting open. Returns false when nothing was interrupted. */
+  /**
+   * Ctrl-C, SIGINT, SIGTERM: ends the running command's sleep or waiting open, now or when it comes
+   * to it (a signal can arrive while the command is still loading). Returns false when no command
+   * runs, so nothing was interrupted.
+   */
   interrupt(): boolean {
-    if (this.cancelOpen) {
-      this.cancelOpen()
-      return true
-    }
-    if (!this.cancelSleep) return false
-    this.cancelSleep()
+    if (this.running === 0) return false
+    this.cancelled = true
+    this.cancelOpen?.()
+    this.cancelSleep?.()
     return true
   }
 

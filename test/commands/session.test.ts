@@ -236,6 +236,21 @@ describe('process', () => {
     expect(s.session.interrupt()).toBe(false)
   })
 
+  it('an interrupt that comes while the command is still starting ends its sleep too', async () => {
+    // The CLI's SIGTERM reached the session while `sleep` was loading, before it began to wait,
+    // and was lost: the process slept on (CI, test/cli/source-fifo.test.ts).
+    const s = await openSession(null)
+    const t0 = Date.now()
+    const long = s.session.run('sleep 100000')
+    expect(s.session.interrupt()).toBe(true)
+    expect((await long).ok).toBe(true)
+    expect(Date.now() - t0).toBeLessThan(10_000)
+    // it is spent with the command: the next sleep sleeps
+    const t1 = Date.now()
+    expect((await s.run('sleep 30')).ok).toBe(true)
+    expect(Date.now() - t1).toBeGreaterThanOrEqual(25)
+  })
+
   it('abort and sigraise raise, except the signals qemu-io survives', async () => {
     const raised: number[] = []
     const s = await openSession(null, {}, { raise: (sig) => raised.push(sig) })
