@@ -209,7 +209,7 @@ export function resolveJob(opts: JobOptions, target: TargetInfo, engines: Engine
     rwmixread: mixed ? rwmixread : rw.endsWith('read') ? 100 : 0,
     bs,
     iodepth,
-    batchSubmit: opts.iodepth_batch_submit ?? 8,
+    batchSubmit: opts.iodepth_batch_submit ?? 1,
     numjobs,
     offset,
     size,

@@ -139,7 +139,7 @@ export const jobOptionTable: Table = {
   },
   iodepth_batch_submit: {
     arg: 'N',
-    help: 'new requests per submit call (default 8; 0: all free slots)',
+    help: 'new requests per submit call (default 1, as fio; 0: all free slots)',
     alias: ['iodepth_batch'],
     parse: (s) => parseInteger(s, 'iodepth_batch_submit', 0, 4096),
   },

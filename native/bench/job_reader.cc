@@ -192,7 +192,7 @@ JobSpec ReadJobSpec(const Napi::Object& o) {
   s.rwmixread = ReadU32(o, "rwmixread", 50, 0, 100);
   ReadBs(o, &s);
   s.iodepth = ReadU32(o, "iodepth", 1, 1, 4096);
-  s.batch_submit = ReadU32(o, "batchSubmit", 8, 0, 4096);
+  s.batch_submit = ReadU32(o, "batchSubmit", 1, 0, 4096);
   s.numjobs = ReadU32(o, "numjobs", 1, 1, 256);
   s.offset = ReadU64(o, "offset", 0);
   s.size = ReadU64(o, "size", 0);

@@ -42,7 +42,7 @@ struct JobSpec {
   std::vector<BlockSizeShare> bs;        // one entry for a plain --bs (reads, trims)
   std::vector<BlockSizeShare> bs_write;  // writes; empty: as bs (fio's bs=R,W)
   uint32_t iodepth = 1;
-  uint32_t batch_submit = 8;  // new requests per submit call (fio's iodepth_batch_submit)
+  uint32_t batch_submit = 1;  // new requests per submit call (fio's iodepth_batch_submit)
   uint32_t numjobs = 1;
   uint64_t offset = 0;
   uint64_t size = 0;         // bytes of the region, from offset
