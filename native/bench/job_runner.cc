@@ -476,10 +476,17 @@ void JobRunner::Run() {
       stats_.depth.Submitted(fresh_.size(), in_flight_);
       fresh_.clear();
     }
+    if (more) {
+      // As fio: fill the queue (batch_submit per call) before reaping anything, so the depth
+      // builds up to iodepth even when the device completes as fast as it is fed.
+      core_->Commit();
+      now = NowNs();
+      continue;
+    }
     done_.clear();
-    r = core_->Reap(more ? 0 : 1, &done_);
+    r = core_->Reap(1, &done_);
     now = NowNs();
-    if (!more || !done_.empty()) stats_.depth.Reaped(done_.size());
+    stats_.depth.Reaped(done_.size());
     for (Request* q : done_) Complete(static_cast<IoSlot*>(q), now);
     if (r < 0 && r != -EINTR) {  // requests in the kernel can no longer be reaped
       Fail(r, slots_[0], SubmitFailure(r));
