@@ -1,8 +1,8 @@
 // One job, the bench driver of the I/O core: its own fd, buffers, core (ring or
-// pool) and thread. Setup runs on the JS thread so that open and ring errors throw
-// from start(); Run is the tight loop on the job thread: queue up to iodepth, submit
-// and reap with one call; the core requeues short transfers. No JavaScript runs per
-// I/O.
+// pool) and thread (job_runner.cc, job_setup.cc, job_pace.cc, job_measure.cc, job_verify.cc). Setup
+// runs on the JS thread so that open and ring errors throw from start(); Run is the tight loop on
+// the job thread: queue up to iodepth, submit and reap with one call; the core requeues short
+// transfers. No JavaScript runs per I/O.
 #pragma once
 
 #include <atomic>
@@ -61,6 +61,7 @@ class JobRunner {
 
  private:
   enum class SyncKind : uint8_t { kNone, kFsync, kFdatasync };
+  static constexpr uint64_t kMaxSleepNs = 10000000ull;  // waits stay responsive to stop()
 
   int ProbeHipri(std::string* why);
   // Faults the buffers in (and fills a writer's with random data) in chunks, so that
@@ -74,11 +75,13 @@ class JobRunner {
   bool LimitsReached() const;
   bool RateAllows(uint64_t now) const;
   uint64_t RateDue() const;
-  void NoteRate(uint32_t bytes);  // rate, rate_iops, rate_process=poisson
+  void NoteRate(uint64_t bytes);  // rate, rate_iops, rate_process=poisson
+  void RateWait(uint64_t now);    // nothing in flight: sleep towards the rate's due time
   void Think();                   // thinktime: the pause (in-flight requests have completed)
   // Queues new requests, at most batch; returns true when it stopped only because of batch.
   bool Issue(uint64_t now, uint32_t batch);
   void Complete(IoSlot* s, uint64_t now);
+  void Account(const IoSlot& s, Dir dir, uint64_t now);  // the statistics of a completion
   void Fail(int neg_errno, const IoSlot& slot, std::string detail);
   std::string SubmitFailure(int neg_errno) const;
   void Publish();
