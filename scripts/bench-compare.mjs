@@ -1,8 +1,13 @@
 #!/usr/bin/env node
 // rawio bench vs fio: the jobs of issue 4, the same job through both tools on the same target in
-// one run, alternating (rawio, fio, rawio, fio, ...), then the median ratio rawio/fio of IOPS (or
-// bandwidth) and the p50/p99 of the submit-to-completion latency (fio's lat_ns, with
-// lat_percentiles=1). Targets: a 1 GiB ext4 file of real data under /var/tmp (O_DIRECT), a loop
+// one run, alternating, then the median ratio rawio/fio of IOPS (or bandwidth) and the p50/p99 of
+// the submit-to-completion latency (fio's lat_ns, with lat_percentiles=1). Each row runs the same
+// I/O in both tools: rawio with the engine of the fio run it is compared with (psync: rawio's
+// threads engine, which at iodepth 1 calls preadv2/pwritev2 on the job thread as fio's psync calls
+// pread/pwrite), and the FUA rows write with RWF_DSYNC per request (rawio --fua) against fio's
+// O_DSYNC descriptor (--sync=dsync): both set IOCB_DSYNC on every write. Within a round the pairs
+// run rawio first in odd rounds and fio first in even ones, so neither tool always inherits what
+// the other left behind (write-back, a device cache). Targets: a 1 GiB ext4 file of real data under /var/tmp (O_DIRECT), a loop
 // device with --direct-io=on over that file, and a loop device over a 1 GiB file in /dev/shm.
 // It creates, and always removes, its own files and loop devices; it touches no other disk.
 // Finally: the peak RSS of a bench at iodepth 128, bs 1M against `node -e 0`.
@@ -21,12 +26,12 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const cli = join(root, 'dist/lib/bench/cli.js')
 const quick = args.includes('--quick')
 const seconds = Number(opt('seconds', quick ? '2' : '3'))
-const rounds = Number(opt('rounds', quick ? '1' : '3'))
+const rounds = Number(opt('rounds', '3')) // alternating rounds: medians need at least 3
 const sizeMiB = Number(opt('size-mib', '1024'))
 const wantTargets = opt('targets', 'file,loop-dio,loop-shm').split(',')
 const jobFilter = opt('jobs', '')
 
-// The issue's table. `fio` lists the fio engines each rawio run is compared against.
+// The issue's table. `fio` lists the engines of each row: rawio and fio both run the job with each.
 const jobs = [
   {
     name: '4k randread qd1',
@@ -43,7 +48,7 @@ const jobs = [
     bs: '4k',
     iodepth: 1,
     fua: true,
-    fio: ['io_uring'],
+    fio: ['io_uring', 'psync'],
     metric: 'iops',
   },
   { name: '1m read qd8', rw: 'read', bs: '1m', iodepth: 8, fio: ['io_uring'], metric: 'bw' },
@@ -63,7 +68,7 @@ cleanupOnSignals('bench-compare')
 
 const dirOf = (j) => (j.rw.includes('write') ? 'write' : 'read')
 
-function rawio(target, j) {
+function rawio(target, j, engine) {
   const a = [
     cli,
     `--rw=${j.rw}`,
@@ -71,6 +76,7 @@ function rawio(target, j) {
     `--iodepth=${j.iodepth}`,
     `--numjobs=${j.numjobs ?? 1}`,
     '--direct=1',
+    `--ioengine=${engine}`,
   ]
   a.push(`--runtime=${seconds}s`, '--time_based', '--output-format=rawio-json', '-q', target)
   if (j.fua) a.push('--fua')
@@ -111,29 +117,36 @@ const fmtRate = (v, metric) =>
 const us = (ns) => (ns / 1000).toFixed(1)
 
 function compare(targetName, target, j) {
-  const runs = { rawio: [], ...Object.fromEntries(j.fio.map((e) => [e, []])) }
+  const runs = Object.fromEntries(j.fio.map((e) => [e, { rawio: [], fio: [] }]))
   for (let i = 0; i < rounds; i++) {
-    runs.rawio.push(rawio(target, j))
-    for (const e of j.fio) runs[e].push(fio(target, j, e))
+    for (const e of j.fio) {
+      const r = runs[e]
+      if (i % 2 === 0) {
+        r.rawio.push(rawio(target, j, e))
+        r.fio.push(fio(target, j, e))
+      } else {
+        r.fio.push(fio(target, j, e))
+        r.rawio.push(rawio(target, j, e))
+      }
+    }
   }
   const m = (list, k) => median(list.map((x) => x[k]))
   const rows = []
   for (const e of j.fio) {
-    const mine = m(runs.rawio, j.metric)
-    const theirs = m(runs[e], j.metric)
+    const { rawio: mine, fio: theirs } = runs[e]
     // Each round's rawio run against the fio run beside it.
-    const ratios = runs.rawio.map((r, i) => r[j.metric] / runs[e][i][j.metric])
+    const ratios = mine.map((r, i) => r[j.metric] / theirs[i][j.metric])
     rows.push({
       target: targetName,
       job: j.name,
       fio: e,
-      rawio: fmtRate(mine, j.metric),
-      fioValue: fmtRate(theirs, j.metric),
+      rawio: fmtRate(m(mine, j.metric), j.metric),
+      fioValue: fmtRate(m(theirs, j.metric), j.metric),
       ratio: median(ratios),
       range: `${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)}`,
-      p50: `${us(m(runs.rawio, 'p50'))}/${us(m(runs[e], 'p50'))}`,
-      p99: `${us(m(runs.rawio, 'p99'))}/${us(m(runs[e], 'p99'))}`,
-      cpu: `${m(runs.rawio, 'cpu').toFixed(0)}/${m(runs[e], 'cpu').toFixed(0)}`,
+      p50: `${us(m(mine, 'p50'))}/${us(m(theirs, 'p50'))}`,
+      p99: `${us(m(mine, 'p99'))}/${us(m(theirs, 'p99'))}`,
+      cpu: `${m(mine, 'cpu').toFixed(0)}/${m(theirs, 'cpu').toFixed(0)}`,
     })
   }
   return rows
