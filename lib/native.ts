@@ -54,6 +54,11 @@ export interface NativeDeviceInfo {
   fixedIo: number
   /** Vectored requests in a registered buffer run as READV_FIXED/WRITEV_FIXED (Linux 6.15+). */
   fixedVectored: boolean
+  /** Batches the pump handed to the kernel since the open (one io_uring_enter each with the ring). */
+  commits: number
+  /** Reaps that found whole requests since the open, and the requests they settled. */
+  reaps: number
+  reaped: number
 }
 
 export type Buffers = Uint8Array | Uint8Array[]

@@ -8,7 +8,8 @@
 // the median ratio (rawio IOPS / fio IOPS of the same round) with its min-max over the rounds, both
 // tools' IOPS and p50 completion latency, and the CPU time per I/O of each, for the whole process
 // (every thread, user + system; io_uring's io-wq workers too): rawio's from getrusage, fio's from
-// the shell's `times` after fio exits.
+// the shell's `times` after fio exits. For rawio it also prints how the pump batched: requests
+// per commit (one io_uring_enter each) and per reap (one wake-up of the loop), medians.
 //
 //   node scripts/bench-api.mjs [--seconds N] [--rounds N] [--engine io_uring|threads]
 //        [--modes epoll,adaptive,spin50] [--targets ext4,dio,shm] [--depths 1,32] [--dir DIR]
@@ -99,17 +100,22 @@ async function rawio(target, depth, mode) {
       ops++
     }
   }
+  const i0 = dev.info()
   const cpu0 = process.cpuUsage()
   const t0 = process.hrtime.bigint()
   await Promise.all(bufs.map(worker))
   const secs = Number(process.hrtime.bigint() - t0) / 1e9
   const cpu = process.cpuUsage(cpu0)
+  const i1 = dev.info()
   await dev.close()
   lat.sort((a, b) => a - b)
   return {
     iops: ops / secs,
     p50us: lat[Math.floor(lat.length / 2)] / 1000,
     cpuUs: (cpu.user + cpu.system) / ops,
+    // how the pump batched: requests per commit (one io_uring_enter each) and per reap
+    perCommit: (i1.reaped - i0.reaped) / Math.max(1, i1.commits - i0.commits),
+    perReap: (i1.reaped - i0.reaped) / Math.max(1, i1.reaps - i0.reaps),
   }
 }
 
@@ -139,9 +145,9 @@ async function main() {
   console.log(`4 KiB randread O_DIRECT, ${seconds}s per run, ${rounds} alternations, rawio engine ${engine}`)
   console.log(`load at start: ${load}`)
   console.log(
-    '| target | QD | rawio | ratio median (min-max) | fio IOPS | rawio IOPS | p50 us fio / rawio | CPU us/IO fio / rawio |',
+    '| target | QD | rawio | ratio median (min-max) | fio IOPS | rawio IOPS | p50 us fio / rawio | CPU us/IO fio / rawio | rawio req/commit, req/reap |',
   )
-  console.log('|---|---|---|---|---|---|---|---|')
+  console.log('|---|---|---|---|---|---|---|---|---|')
   for (const [name, target] of targets) {
     for (const depth of depths) {
       const f = []
@@ -154,7 +160,7 @@ async function main() {
       for (let v = 0; v < variants.length; v++) {
         const ratios = r[v].map((x, i) => x.iops / f[i].iops)
         console.log(
-          `| ${name} | ${depth} | ${variants[v]} | ${median(ratios).toFixed(2)} (${range(ratios, 2)}) | ${kRange(fi)} | ${kRange(r[v].map((x) => x.iops))} | ${median(f.map((x) => x.p50us)).toFixed(1)} / ${median(r[v].map((x) => x.p50us)).toFixed(1)} | ${median(f.map((x) => x.cpuUs)).toFixed(1)} / ${median(r[v].map((x) => x.cpuUs)).toFixed(1)} |`,
+          `| ${name} | ${depth} | ${variants[v]} | ${median(ratios).toFixed(2)} (${range(ratios, 2)}) | ${kRange(fi)} | ${kRange(r[v].map((x) => x.iops))} | ${median(f.map((x) => x.p50us)).toFixed(1)} / ${median(r[v].map((x) => x.p50us)).toFixed(1)} | ${median(f.map((x) => x.cpuUs)).toFixed(1)} / ${median(r[v].map((x) => x.cpuUs)).toFixed(1)} | ${median(r[v].map((x) => x.perCommit)).toFixed(1)}, ${median(r[v].map((x) => x.perReap)).toFixed(1)} |`,
         )
       }
     }

@@ -362,6 +362,10 @@ Napi::Value DeviceWrap::Info(const Napi::CallbackInfo& info) {
   o.Set("fixedIo",
         Napi::Number::New(env, pump_ ? static_cast<double>(pump_->Core()->FixedIo()) : 0));
   o.Set("fixedVectored", Napi::Boolean::New(env, pump_ && pump_->Core()->FixedVectored()));
+  PumpStats stats = pump_ ? pump_->Stats() : PumpStats();
+  o.Set("commits", Napi::Number::New(env, static_cast<double>(stats.commits)));
+  o.Set("reaps", Napi::Number::New(env, static_cast<double>(stats.reaps)));
+  o.Set("reaped", Napi::Number::New(env, static_cast<double>(stats.reaped)));
   return o;
 }
 

@@ -1,6 +1,7 @@
 // The event-loop driver of the I/O core, behind Device: requests queued during a
-// turn of the loop are committed in one batch from a uv_prepare hook (just before
-// the loop polls, or right after a batch of completions was settled); one uv_poll on
+// turn of the loop are committed in batches (a batch goes as soon as it is as large
+// as what the kernel has; the rest from a uv_prepare hook just before the loop polls,
+// or right after a batch of completions was settled); one uv_poll on
 // the engine's eventfd reaps whole requests on the JS thread and settles them inside
 // a callback scope, so promise reactions run at once. With completion: 'adaptive', at
 // low depth on a device whose measured round trip is short, the prepare hook first
@@ -35,6 +36,14 @@ struct PumpWait {
   uint64_t spin_ns = 0;
 };
 
+// How the pump batched, since the device was opened (info(): requests per commit and
+// per reap, the figures scripts/bench-api.mjs prints).
+struct PumpStats {
+  uint64_t commits = 0;  // batches handed to the kernel (io_uring_enter with the ring)
+  uint64_t reaps = 0;    // reaps that found whole requests
+  uint64_t reaped = 0;   // requests they settled
+};
+
 class CompletionPump {
  public:
   CompletionPump(Napi::Env env, std::unique_ptr<IoCore> core, PumpClient* client,
@@ -46,6 +55,7 @@ class CompletionPump {
   const char* EngineName() const { return core_->Name(); }
   IoCore* Core() const { return core_.get(); }
   size_t InFlight() const { return in_flight_; }
+  const PumpStats& Stats() const { return stats_; }
   // Queues the request; it is committed before the loop next polls.
   void Submit(Request* req);
 
@@ -66,6 +76,8 @@ class CompletionPump {
   uv_poll_t* poll_ = nullptr;
   uv_prepare_t* prepare_ = nullptr;
   bool commit_pending_ = false;  // requests were queued since the last commit
+  size_t queued_ = 0;            // requests Submit() queued since the last commit
+  PumpStats stats_;
   bool poll_ref_ = false;
   size_t in_flight_ = 0;
   Napi::ObjectReference resource_;
