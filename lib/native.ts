@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path'
 import type { NativeBench } from './bench/binding'
 import type { BuildReport } from './capabilities'
 import { IoError, setStrerror } from './errors'
+import { type RawNativeDeviceClass, withPromises } from './native-io'
 import type { NativeSafety } from './safety/binding'
 
 export interface NativeGeometry {
@@ -197,6 +198,8 @@ function load(): Binding {
   try {
     const where = locate()
     const binding = require(where.path) as Binding
+    // the addon's device submits and names requests; its promises are made in JS
+    binding.NativeDevice = withPromises(binding.NativeDevice as unknown as RawNativeDeviceClass)
     origin = where
     binding.setErrorClass(IoError)
     setStrerror(binding.strerror)

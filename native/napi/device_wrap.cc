@@ -18,13 +18,12 @@
 namespace rawio {
 
 struct DeviceWrap::Pending : Request {
-  napi_deferred deferred = nullptr;
+  uint32_t id = 0;             // the JS side's name for the request (lib/native-io.ts)
   std::vector<HeldView> held;  // the memory iov points into (napi/js_buffers.h)
 
   // Back to a fresh request (held already released); the vectors keep their capacity.
   void Reset() {
     ResetRequest();
-    deferred = nullptr;
     held.clear();
   }
 };
@@ -52,9 +51,9 @@ constexpr uint64_t kMaxSpinUs = 10000;
 Napi::Function DeviceWrap::Init(Napi::Env env) {
   return DefineClass(env, "NativeDevice",
                      {
-                         InstanceMethod<&DeviceWrap::Read>("read"),
-                         InstanceMethod<&DeviceWrap::Write>("write"),
-                         InstanceMethod<&DeviceWrap::Space>("space"),
+                         InstanceMethod<&DeviceWrap::SubmitRead>("submitRead"),
+                         InstanceMethod<&DeviceWrap::SubmitWrite>("submitWrite"),
+                         InstanceMethod<&DeviceWrap::SubmitSpace>("submitSpace"),
                          InstanceMethod<&DeviceWrap::Probe>("probe"),
                          InstanceMethod<&DeviceWrap::Seek>("seek"),
                          InstanceMethod<&DeviceWrap::Reopen>("reopen"),
@@ -66,10 +65,22 @@ Napi::Function DeviceWrap::Init(Napi::Env env) {
                      });
 }
 
-// new NativeDevice(path, {readOnly, direct, exclusive, engine, depth, spinUs, completion})
+// new NativeDevice(path, {readOnly, direct, exclusive, engine, depth, spinUs, completion},
+//                  results, onBatch, onFail): the last three are lib/native-io.ts's.
 DeviceWrap::DeviceWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<DeviceWrap>(info) {
   Napi::Env env = info.Env();
   path_ = ReadPath(info[0]);
+  if (!info[2].IsTypedArray() ||
+      info[2].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array ||
+      info[2].As<Napi::Float64Array>().ElementLength() < 3 || !info[3].IsFunction() ||
+      !info[4].IsFunction())
+    throw Napi::TypeError::New(env, "NativeDevice needs its results array and settle callbacks");
+  Napi::Float64Array results = info[2].As<Napi::Float64Array>();
+  results_ = results.Data();  // off-heap (over 64 bytes): its address never changes
+  results_cap_ = results.ElementLength() / 3;
+  results_ref_ = Napi::Persistent(results);
+  on_batch_ = Napi::Persistent(info[3].As<Napi::Function>());
+  on_fail_ = Napi::Persistent(info[4].As<Napi::Function>());
   Napi::Object opts = info[1].IsObject() ? info[1].As<Napi::Object>() : Napi::Object::New(env);
   OpenSpec spec;
   spec.path = path_;
@@ -135,19 +146,28 @@ void DeviceWrap::Busy(bool busy) {
     Unref();
 }
 
+// Past every check: the request gets its id and goes to the pump. Returns the id.
 Napi::Value DeviceWrap::Start(Napi::Env env, Pending* p) {
-  napi_value promise;
-  napi_create_promise(env, &p->deferred, &promise);
+  if (free_ids_.empty()) {
+    p->id = next_id_++;
+  } else {
+    p->id = free_ids_.back();
+    free_ids_.pop_back();
+  }
   p->fd = opened_.fd.Get();
   p->user = p;
   pump_->Submit(p);
-  return Napi::Value(env, promise);
+  return Napi::Number::New(env, p->id);
 }
 
-// read(buffers, offset) -> Promise<{bytes, ns}>
-Napi::Value DeviceWrap::Read(const Napi::CallbackInfo& info) { return SubmitRw(info, Op::kRead); }
-// write(buffers, offset, fua) -> Promise<{bytes, ns}>
-Napi::Value DeviceWrap::Write(const Napi::CallbackInfo& info) { return SubmitRw(info, Op::kWrite); }
+// submitRead(buffers, offset) -> id; settled with {bytes, ns}
+Napi::Value DeviceWrap::SubmitRead(const Napi::CallbackInfo& info) {
+  return SubmitRw(info, Op::kRead);
+}
+// submitWrite(buffers, offset, fua) -> id; settled with {bytes, ns}
+Napi::Value DeviceWrap::SubmitWrite(const Napi::CallbackInfo& info) {
+  return SubmitRw(info, Op::kWrite);
+}
 
 // Requests are recycled through a small free list: no heap allocation per request
 // once the pool has warmed up (a throw below frees the request instead).
@@ -182,8 +202,9 @@ Napi::Value DeviceWrap::SubmitRw(const Napi::CallbackInfo& info, Op op) {
   return Start(env, p.release());
 }
 
-// space(op, offset, length) -> Promise<{bytes: length, ns}>; op is a native Op number.
-Napi::Value DeviceWrap::Space(const Napi::CallbackInfo& info) {
+// submitSpace(op, offset, length) -> id, settled with {bytes: length, ns}; op is a native Op
+// number.
+Napi::Value DeviceWrap::SubmitSpace(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   CheckOpen(env);
   int64_t op = ReadOffset(info[0], "op");
@@ -196,31 +217,58 @@ Napi::Value DeviceWrap::Space(const Napi::CallbackInfo& info) {
   return Start(env, p.release());
 }
 
-void DeviceWrap::Settle(Napi::Env env, Request* req) {
-  auto* p = static_cast<Pending*>(req->user);
-  if (p->buf_index >= 0) fixed_.Release(p->buf_index, pump_->Core());
-  bool ok = p->res >= 0;
-  if (ok && p->op == Op::kRead && p->eof) {
-    for (const iovec& v : p->iov) std::memset(v.iov_base, 0, v.iov_len);  // EOF: zero-fill
-  }
-  // A read's bounced bytes go back to buffers that still have their memory; every reference
-  // the request held is dropped.
-  ReleaseViews(env, &p->held, ok && p->op == Op::kRead);
-  if (ok) {
-    // What the kernel said: the bytes really transferred (a read that met EOF reports
-    // what it read; the rest of its buffers is zero-filled above), and the engine's
-    // submit-to-completion time, the one clock of every report.
-    bool rw = p->op == Op::kRead || p->op == Op::kWrite;
-    double bytes = static_cast<double>(rw ? p->res : p->length);
-    double ns = static_cast<double>(p->t_complete - p->t_submit);
-    napi_value result, v;
-    napi_create_object(env, &result);
-    napi_create_double(env, bytes, &v);
-    napi_set_named_property(env, result, "bytes", v);
-    napi_create_double(env, ns, &v);
-    napi_set_named_property(env, result, "ns", v);
-    napi_resolve_deferred(env, p->deferred, result);
-  } else {
+// One call into JS. A callback that throws (it only settles promises: it should not) is an
+// uncaught exception, as a throw in any other callback of the loop.
+void DeviceWrap::CallJs(Napi::Env env, const Napi::FunctionReference& fn, size_t argc,
+                        const napi_value* argv) {
+  napi_value undefined, ignored;
+  napi_get_undefined(env, &undefined);
+  if (napi_call_function(env, undefined, fn.Value(), argc, argv, &ignored) == napi_ok) return;
+  bool pending = false;
+  napi_is_exception_pending(env, &pending);
+  if (!pending) return;  // the environment is going away: nothing can run any more
+  napi_value error;
+  napi_get_and_clear_last_exception(env, &error);
+  napi_fatal_exception(env, error);
+}
+
+// Settles a reap: [id, bytes, ns] per request into results_, one onBatch call per full
+// array (and at the end); a failed request flushes what came before it, then onFail. An
+// id is reused only after JS has heard of its settlement.
+void DeviceWrap::Settle(Napi::Env env, const std::vector<Request*>& reqs) {
+  size_t n = 0;
+  auto flush = [&] {
+    if (n == 0) return;
+    napi_value count;
+    napi_create_uint32(env, static_cast<uint32_t>(n), &count);
+    n = 0;
+    CallJs(env, on_batch_, 1, &count);
+  };
+  for (Request* req : reqs) {
+    auto* p = static_cast<Pending*>(req->user);
+    if (p->buf_index >= 0) fixed_.Release(p->buf_index, pump_->Core());
+    bool ok = p->res >= 0;
+    if (ok && p->op == Op::kRead && p->eof) {
+      for (const iovec& v : p->iov) std::memset(v.iov_base, 0, v.iov_len);  // EOF: zero-fill
+    }
+    // A read's bounced bytes go back to buffers that still have their memory; every reference
+    // the request held is dropped.
+    ReleaseViews(env, &p->held, ok && p->op == Op::kRead);
+    if (ok) {
+      // What the kernel said: the bytes really transferred (a read that met EOF reports
+      // what it read; the rest of its buffers is zero-filled above), and the engine's
+      // submit-to-completion time, the one clock of every report.
+      bool rw = p->op == Op::kRead || p->op == Op::kWrite;
+      double* r = results_ + 3 * n++;
+      r[0] = p->id;
+      r[1] = static_cast<double>(rw ? p->res : p->length);
+      r[2] = static_cast<double>(p->t_complete - p->t_submit);
+      settled_ids_.push_back(p->id);
+      Recycle(p);
+      if (n == results_cap_) flush();
+      continue;
+    }
+    flush();
     ErrorSite site;
     site.syscall = OpSyscall(p->op);
     site.path = path_;
@@ -228,9 +276,16 @@ void DeviceWrap::Settle(Napi::Env env, Request* req) {
       site.offset = p->offset;
       site.length = p->length;
     }
-    napi_reject_deferred(env, p->deferred, MakeIoError(env, static_cast<int>(p->res), site));
+    napi_value argv[2];
+    napi_create_uint32(env, p->id, &argv[0]);
+    argv[1] = MakeIoError(env, static_cast<int>(p->res), site);
+    settled_ids_.push_back(p->id);
+    Recycle(p);
+    CallJs(env, on_fail_, 2, argv);
   }
-  Recycle(p);
+  flush();
+  free_ids_.insert(free_ids_.end(), settled_ids_.begin(), settled_ids_.end());
+  settled_ids_.clear();
 }
 
 Napi::Value DeviceWrap::Probe(const Napi::CallbackInfo& info) {

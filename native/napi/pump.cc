@@ -178,7 +178,7 @@ bool CompletionPump::ReapAndSettle(bool commit) {
     uv_unref(reinterpret_cast<uv_handle_t*>(poll_));
     poll_ref_ = false;
   }
-  for (Request* r : reaped_) client_->Settle(env, r);
+  client_->Settle(env, reaped_);
   if (idle && in_flight_ == 0) client_->Busy(false);
   // Closing the outermost callback scope runs the microtasks (promise reactions),
   // which may queue new requests. They may also close the device, which destroys this

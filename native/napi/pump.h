@@ -21,8 +21,9 @@ namespace rawio {
 class PumpClient {
  public:
   virtual ~PumpClient() = default;
-  // JS thread, inside a callback scope: the request is whole (res, eof, times).
-  virtual void Settle(Napi::Env env, Request* req) = 0;
+  // JS thread, inside a callback scope: the requests are whole (res, eof, times), in the
+  // order they were reaped; one call per reap.
+  virtual void Settle(Napi::Env env, const std::vector<Request*>& reqs) = 0;
   // The first request went in flight (true) or the last one was settled (false).
   virtual void Busy(bool busy) = 0;
 };
