@@ -42,7 +42,7 @@ export function withPromises(Raw: RawNativeDeviceClass): NativeDeviceClass {
       const rejects: (Reject | undefined)[] = []
       const onBatch = (n: number) => {
         for (let i = 0, end = 3 * n; i < end; i += 3) {
-          const id = results[i]
+          const id = results[i] | 0 // a small integer: an element index, not a number key
           const resolve = resolves[id] as Resolve
           resolves[id] = undefined
           rejects[id] = undefined
