@@ -7,8 +7,6 @@ import { CommandStop, type Line, PROGRAM } from '../commands/spec'
 import { diagnostic, processSink, Reporter, type Sink } from '../report'
 import { type Interrupt, installInterrupt } from '../safety/interrupt'
 import { type CliConfig, parseCli } from './options'
-import { usageText } from './usage'
-import { versionReport } from './version'
 
 export { rawArgv } from './argv'
 
@@ -41,16 +39,16 @@ export async function main(args: string[], io: MainIo = {}): Promise<number> {
     print(sink, parsed.lines)
     switch (parsed.action) {
       case 'help':
-        sink.out(usageText(PROGRAM))
+        sink.out((await import('./usage.js')).usageText(PROGRAM))
         return 0
       case 'version': {
-        const v = versionReport(io.root ?? packageRoot())
+        const v = (await import('./version.js')).versionReport(io.root ?? packageRoot())
         sink.out(v.out)
         if (v.err) sink.err(v.err)
         return v.status
       }
       case 'exit':
-        if (parsed.usage) sink.out(usageText(PROGRAM))
+        if (parsed.usage) sink.out((await import('./usage.js')).usageText(PROGRAM))
         return parsed.status
       default:
         return await run(parsed.config, sink, io)
@@ -62,8 +60,8 @@ export async function main(args: string[], io: MainIo = {}): Promise<number> {
 }
 
 async function run(cfg: CliConfig, sink: Sink, io: MainIo): Promise<number> {
-  const stdin = io.stdin ?? process.stdin
-  const interactive = cfg.commands.length === 0 && !!stdin.isTTY && !cfg.json
+  const stdin = cfg.commands.length === 0 ? (io.stdin ?? process.stdin) : null
+  const interactive = !!stdin?.isTTY && !cfg.json
   const shell = interactive ? await import('./repl.js') : null
   const outSink = shell ? shell.promptAwareSink(sink) : sink
   const session = new Session({
@@ -100,7 +98,7 @@ async function run(cfg: CliConfig, sink: Sink, io: MainIo): Promise<number> {
   const stop = interrupt.abortSignal
   let signalled: number | null = null
   try {
-    if (cfg.commands.length > 0) {
+    if (stdin === null) {
       for (const line of cfg.commands) {
         if (session.quit || interrupt.stopped) break
         const r = await session.run(line)
