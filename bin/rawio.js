@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 
-// rawio's entry point: the compiled CLI in dist/, or a clear word on how to build it.
+// rawio's entry point: the compiled CLI in dist/, or a clear word on how to build it. The CLI's
+// modules load through its start-up cache (lib/cli/code-cache.ts).
 const { existsSync } = require('node:fs')
 const { join } = require('node:path')
 
-const entry = join(__dirname, '..', 'dist', 'lib', 'cli', 'main.js')
+const root = join(__dirname, '..')
+const entry = join(root, 'dist', 'lib', 'cli', 'main.js')
 if (!existsSync(entry)) {
   process.stderr.write(
     'rawio: the compiled CLI is missing (dist/lib/cli/main.js).\n' +
@@ -22,14 +24,17 @@ process.on('exit', (code) => {
   process.exitCode = 1
 })
 
-const cli = require(entry)
+const loaded = require(join(root, 'dist', 'lib', 'cli', 'code-cache.js')).loadCli(entry, root, require)
+const cli = loaded.exports
 cli.main(cli.rawArgv()).then(
   (status) => {
     settled = true
+    loaded.save()
     process.exit(status)
   },
   (e) => {
     settled = true
+    loaded.save()
     process.stderr.write(`rawio: ${e?.message ? e.message : String(e)}\n`)
     process.exit(1)
   },
