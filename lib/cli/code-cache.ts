@@ -12,47 +12,16 @@
 // one is compiled from the source. Anything else loads as usual, and the file is written anew at the
 // end of the run (atomically: a temp file renamed). Only a file owned by the package's owner and
 // writable by no one else is read; only the package's owner writes one (dist/.cli-cache, which the
-// npm package does not include). RAWIO_CLI_CACHE=0 turns it off. A module the loader cannot run
-// (one with import(), from a plain `tsc` build) and everything outside dist/lib go through Node's
-// require; modules live in require.cache either way, so each exists once.
+// npm package does not include; lib/cli/code-cache-file.ts). RAWIO_CLI_CACHE=0 turns it off, and
+// when there is no cache to read nor a way to write one, Node loads the CLI as usual. A module the
+// loader cannot run (one with import(), from a plain `tsc` build) and everything outside dist/lib
+// go through Node's require; modules live in require.cache either way, so each exists once.
 
-import {
-  closeSync,
-  fstatSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  realpathSync,
-  renameSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs'
+import { closeSync, fstatSync, openSync, readFileSync, realpathSync, statSync } from 'node:fs'
 import Module, { createRequire, isBuiltin } from 'node:module'
 import { dirname, join, sep } from 'node:path'
 import { Script } from 'node:vm'
-
-const FORMAT = 1
-
-/** One module as the cache file records it. */
-interface Entry {
-  file: string
-  size: number
-  mtimeMs: number
-  /** require() specifier -> the file it resolved to (or a built-in's name). */
-  deps: Record<string, string>
-  /** Byte ranges in the file's body: the source (UTF-8) and V8's code cache. */
-  source: [number, number]
-  cache: [number, number]
-}
-
-interface Header {
-  format: number
-  node: string
-  v8: string
-  arch: string
-  root: string
-  modules: Entry[]
-}
+import { CacheFile, cacheFile, type ModuleBytes, writeCacheFile } from './code-cache-file'
 
 /** A module loaded in this run. */
 interface Loaded {
@@ -76,11 +45,6 @@ type Require = NodeJS.Require
 const WRAP_HEAD = '(function (exports, require, module, __filename, __dirname) { '
 const WRAP_TAIL = '\n});'
 
-/** The cache file of package `root` for this Node. */
-export function cacheFile(root: string): string {
-  return join(root, 'dist', '.cli-cache', `${process.version}-${process.arch}.pack`)
-}
-
 /**
  * Loads `entry` (a module under `root`/dist/lib) with the start-up cache. `main` is the caller's
  * require (its main and cache are what the modules see).
@@ -88,30 +52,38 @@ export function cacheFile(root: string): string {
 export function loadCli(entry: string, root: string, main: Require): CliLoad {
   const enabled = process.env.RAWIO_CLI_CACHE !== '0'
   const realRoot = realpathSync.native(root)
+  const owner = statSync(realRoot).uid
+  const file = cacheFile(realRoot)
+  const pack = enabled ? CacheFile.open(file, realRoot, owner) : null
+  const writable = enabled && process.geteuid?.() === owner
+  if (!pack && !writable) return { exports: main(entry), save() {} }
   const lib = join(realRoot, 'dist', 'lib') + sep
-  const file = enabled ? cacheFile(realRoot) : null
-  const pack = file ? readPack(file, realRoot) : null
   const loaded = new Map<string, Loaded>()
   let changed = false
 
   const cacheable = (target: string) => target.startsWith(lib) && target.endsWith('.js')
 
-  function load(target: string, parent: Module | null, fallback: Require): unknown {
+  function load(target: string, parent: Module | null, fallback: () => Require): unknown {
     const present = main.cache[target]
     if (present) return present.exports
-    const hit = pack?.entries.get(target)
-    const stat = statSync(target, { throwIfNoEntry: false })
+    const hit = pack?.fresh(target, statSync(target, { throwIfNoEntry: false }))
+    const bytes = hit && pack?.read(hit)
     let record: Omit<Loaded, 'script'>
-    let cachedData: Buffer | undefined
-    if (pack && hit && stat && stat.size === hit.size && stat.mtimeMs === hit.mtimeMs) {
-      record = fromPack(hit, pack.body)
-      cachedData = pack.body.subarray(hit.cache[0], hit.cache[1])
+    if (hit && bytes) {
+      record = {
+        file: target,
+        size: hit.size,
+        mtimeMs: hit.mtimeMs,
+        deps: { ...hit.deps },
+        source: bytes.source,
+      }
     } else {
       record = readModule(target)
       // import() needs Node's loader (vm.Script has no module loader without a flag)
-      if (record.source.includes('import(')) return fallback(target)
+      if (record.source.includes('import(')) return fallback()(target)
       changed = true
     }
+    const cachedData = bytes ? bytes.cache : undefined
     const script = new Script(WRAP_HEAD + record.source + WRAP_TAIL, { filename: target, cachedData })
     if (cachedData && script.cachedDataRejected) changed = true
     const mod = new Module(target, parent ?? undefined)
@@ -147,7 +119,7 @@ export function loadCli(entry: string, root: string, main: Require): CliLoad {
         self.deps[spec] = target
         changed = true
       }
-      if (cacheable(target)) return load(target, mod, nodeRequire())
+      if (cacheable(target)) return load(target, mod, nodeRequire)
       return isBuiltin(target) ? main(target) : nodeRequire()(spec)
     }) as Require
     req.resolve = ((spec: string, options?: { paths?: string[] }) =>
@@ -158,18 +130,38 @@ export function loadCli(entry: string, root: string, main: Require): CliLoad {
   }
 
   const target = realpathSync.native(entry)
-  const exports = cacheable(target) ? load(target, null, main) : main(target)
+  const exports = cacheable(target) ? load(target, null, () => main) : main(target)
   return {
     exports,
     save() {
-      if (!file || !changed) return
       try {
-        writePack(file, realRoot, loaded, pack)
+        if (changed && writable) writeCacheFile(file, realRoot, toWrite(loaded, pack))
       } catch {
         // a cache: the next run loads as usual
+      } finally {
+        pack?.close()
       }
     },
   }
+}
+
+/** What this run loaded (code cache made now: with what the run compiled), then the rest of the old file. */
+function toWrite(loaded: Map<string, Loaded>, old: CacheFile | null): ModuleBytes[] {
+  const out: ModuleBytes[] = []
+  for (const m of loaded.values()) {
+    const { file, size, mtimeMs, deps } = m
+    out.push({
+      module: { file, size, mtimeMs, deps },
+      source: Buffer.from(m.source, 'utf8'),
+      cache: m.script.createCachedData(),
+    })
+  }
+  for (const m of old?.modules.values() ?? []) {
+    if (loaded.has(m.file)) continue
+    const b = old?.bytes(m)
+    if (b) out.push(b)
+  }
+  return out
 }
 
 function readModule(file: string): Omit<Loaded, 'script'> {
@@ -180,87 +172,4 @@ function readModule(file: string): Omit<Loaded, 'script'> {
   } finally {
     closeSync(fd)
   }
-}
-
-function fromPack(e: Entry, body: Buffer): Omit<Loaded, 'script'> {
-  const source = body.toString('utf8', e.source[0], e.source[1])
-  return { file: e.file, size: e.size, mtimeMs: e.mtimeMs, deps: { ...e.deps }, source }
-}
-
-interface Pack {
-  entries: Map<string, Entry>
-  body: Buffer
-}
-
-/** The cache file, if it is for this Node and package and may be trusted; else null. */
-function readPack(file: string, root: string): Pack | null {
-  let fd: number
-  try {
-    fd = openSync(file, 'r')
-  } catch {
-    return null
-  }
-  try {
-    const st = fstatSync(fd)
-    if (st.uid !== statSync(root).uid || (st.mode & 0o022) !== 0) return null
-    const buf = readFileSync(fd)
-    const nl = buf.indexOf(10)
-    if (nl < 0) return null
-    const h = JSON.parse(buf.toString('utf8', 0, nl)) as Header
-    if (
-      h.format !== FORMAT ||
-      h.node !== process.version ||
-      h.v8 !== process.versions.v8 ||
-      h.arch !== process.arch ||
-      h.root !== root ||
-      !Array.isArray(h.modules)
-    ) {
-      return null
-    }
-    const body = buf.subarray(nl + 1)
-    for (const m of h.modules) {
-      if (!(m.source[1] <= body.length && m.cache[1] <= body.length)) return null
-    }
-    return { entries: new Map(h.modules.map((m) => [m.file, m])), body }
-  } catch {
-    return null
-  } finally {
-    closeSync(fd)
-  }
-}
-
-/** Writes what this run loaded, with what the old file had that this run did not load. */
-function writePack(file: string, root: string, loaded: Map<string, Loaded>, old: Pack | null): void {
-  if (process.geteuid?.() !== statSync(root).uid) return
-  const chunks: Buffer[] = []
-  let at = 0
-  const add = (b: Buffer): [number, number] => {
-    chunks.push(b)
-    at += b.length
-    return [at - b.length, at]
-  }
-  const modules: Entry[] = []
-  for (const m of loaded.values()) {
-    const source = add(Buffer.from(m.source, 'utf8'))
-    const cache = add(m.script.createCachedData())
-    modules.push({ file: m.file, size: m.size, mtimeMs: m.mtimeMs, deps: m.deps, source, cache })
-  }
-  for (const e of old?.entries.values() ?? []) {
-    if (loaded.has(e.file)) continue
-    const source = add(old!.body.subarray(e.source[0], e.source[1]))
-    const cache = add(old!.body.subarray(e.cache[0], e.cache[1]))
-    modules.push({ ...e, source, cache })
-  }
-  const header: Header = {
-    format: FORMAT,
-    node: process.version,
-    v8: process.versions.v8,
-    arch: process.arch,
-    root,
-    modules,
-  }
-  mkdirSync(dirname(file), { recursive: true, mode: 0o755 })
-  const tmp = `${file}.${process.pid}.tmp`
-  writeFileSync(tmp, Buffer.concat([Buffer.from(`${JSON.stringify(header)}\n`), ...chunks]), { mode: 0o644 })
-  renameSync(tmp, file)
 }

@@ -79,6 +79,21 @@ describe.skipIf(!!skip)('the packed tarball, installed with --ignore-scripts', (
     )
   })
 
+  it('rawio -c from the installed package: the start-up cache is made there, then used', async () => {
+    const list = (await sh('tar', ['-tzf', tarball], work)).stdout.split('\n')
+    expect(list.filter((f) => f.includes('.cli-cache'))).toEqual([])
+    const img = join(work, 'img')
+    writeFileSync(img, Buffer.alloc(1 << 20))
+    const bin = join(app, 'node_modules/.bin/rawio')
+    for (let run = 0; run < 2; run++) {
+      const r = await sh(bin, ['-f', 'raw', '-c', 'write -P 9 0 4k', '-c', 'read -P 9 0 4k', img], app)
+      expect(r).toMatchObject({ status: 0, stderr: '' })
+      expect(r.stdout).toMatch(/^wrote 4096\/4096 bytes at offset 0\n.*\nread 4096\/4096 bytes at offset 0\n/)
+    }
+    const cache = join(app, 'node_modules/rawio/dist/.cli-cache')
+    expect(readdirSync(cache)).toEqual([`${process.version}-${process.arch}.pack`])
+  })
+
   it('require() and an ESM import see the same API', async () => {
     const names = "['Device','Session','Reporter','IoError','capabilities','engines','checkTarget','bench']"
     const cjs = await sh(
