@@ -8,10 +8,10 @@
 import { spawn, spawnSync } from 'node:child_process'
 import { closeSync, fsyncSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
-import { buildSync } from 'esbuild'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { allocAligned, Device, isAligned } from '../../lib/index'
-import { binding, packageRoot } from '../../lib/native'
+import { binding } from '../../lib/native'
+import { bundleChild, childEnv } from '../helpers/child'
 import { loopUnavailable, Scratch, skipReason, usableEngines } from '../helpers/targets'
 import { BLOCK, DETACHED, KEPT, readPattern, writePattern } from './buffer-lifetime-child'
 
@@ -27,17 +27,7 @@ afterAll(() => scratch.cleanup())
 
 let script = ''
 beforeAll(() => {
-  script = join(scratch.dir, 'buffer-lifetime-child.cjs')
-  buildSync({
-    entryPoints: [join(packageRoot, 'test/native/buffer-lifetime-child.ts')],
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    outfile: script,
-    logLevel: 'error',
-    external: ['@node-rs/crc32', '*.node'],
-  })
+  script = bundleChild('test/native/buffer-lifetime-child.ts', scratch.dir)
 })
 
 /** The V8 flag that gives Node 20 ArrayBuffer.prototype.transfer (later Nodes have it built in). */
@@ -65,11 +55,10 @@ function runChild(
   nodeFlags: string[] = [],
   env: NodeJS.ProcessEnv = {},
 ): Promise<ChildResult> {
-  const addon = process.env.RAWIO_ADDON ?? join(packageRoot, 'build', 'Release', 'rawio.node')
   const node = [process.execPath, '--expose-gc', '--max-old-space-size=1024', ...nodeFlags, script, ...args]
   const [cmd, ...argv] = underAsan ? node : ['prlimit', '--as=4000000000', '--', ...node]
   const child = spawn(cmd, argv, {
-    env: { ...process.env, RAWIO_ADDON: addon, ...env },
+    env: childEnv(env),
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let out = ''

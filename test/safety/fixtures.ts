@@ -177,6 +177,28 @@ export class Lab {
     return child
   }
 
+  /**
+   * A process in a new private mount namespace (`unshare -m`): a copy of every mount there is now,
+   * which our umounts do not reach, until it is killed (cleanup kills it).
+   */
+  async privateNamespace(): Promise<ChildProcess> {
+    const child = spawn(
+      'unshare',
+      ['-m', '--propagation', 'private', 'sh', '-c', 'echo ready && exec sleep 600'],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    )
+    this.push(`kill the namespace of ${child.pid}`, () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+    })
+    await new Promise<void>((resolve, reject) => {
+      child.stdout?.once('data', () => resolve())
+      child.once('exit', (code) => reject(new Error(`unshare exited with ${code}`)))
+    })
+    return child
+  }
+
   /** Registers a cleanup step (runs in reverse order). */
   push(what: string, fn: () => void): void {
     this.undo.push({ what, fn })

@@ -19,6 +19,31 @@ beforeAll(() => {
 })
 afterAll(() => lab?.cleanup())
 
+/** Only this process's mount table: what our own mounts and umounts decide. */
+const ownNamespace = { mountinfo: '/proc/self/mountinfo' }
+
+/**
+ * After our umount, the only mounts left may be copies in other mount namespaces: a process that
+ * ran `unshare -m` (another test run on this machine) while the ext4 was mounted here keeps it
+ * mounted there, out of our umount's reach, and rawio must go on refusing. Each must be real: its
+ * namespace's table lists it, unless that process has ended meanwhile.
+ */
+function expectOnlyCopiesElsewhere(r: CheckResult): void {
+  for (const f of r.blocking) {
+    const pid = /\(in the mount namespace of process (\d+)\)$/.exec(f.text)?.[1]
+    expect(f.kind, f.text).toBe('mounted')
+    expect(pid, f.text).toBeDefined()
+    let table: string | null = null
+    try {
+      table = readFileSync(`/proc/${pid}/mountinfo`, 'utf8')
+    } catch {
+      // that process (and maybe the namespace) is gone
+    }
+    if (table !== null) expect(table, f.text).toContain(` ${f.mountPoint} `)
+    console.warn(`another mount namespace still holds the test's mount: ${f.text}`)
+  }
+}
+
 /** Every mutating op through a gated Device: each must be refused with InterlockError. */
 async function expectAllRefused(dev: Device, reason: string): Promise<InterlockError> {
   const data = new Uint8Array(1024).fill(0xee)
@@ -202,6 +227,32 @@ describe.skipIf(noMount)('interlock: mounted, and nothing overrides it', () => {
     expect(await head(dev)).toBe(before)
     lab.umountNow(dir)
     // Unmounted, it is only a signature now: force lets the write through.
+    expect((await checkTarget(dev, { force: true, sources: ownNamespace })).ok).toBe(true)
+    expectOnlyCopiesElsewhere(await checkTarget(dev, { force: true }))
+  })
+
+  it('a copy of the mount in another namespace outlives our umount: still refused until it ends', async () => {
+    // What another program on the machine (a test run beside this one) may do while the ext4 is
+    // mounted here: unshare -m copies the mount into a private namespace, where our umount never
+    // reaches. Made here in this order, on purpose.
+    const file = lab.file(16 * MiB)
+    lab.mkfsExt4(file)
+    const dev = lab.loop(file)
+    const dir = lab.mount(dev)
+    const copy = await lab.privateNamespace()
+    lab.umountNow(dir)
+    const r = await checkTarget(dev, { force: true })
+    expect(r.ok).toBe(false)
+    expect(r.blocking).toEqual([
+      expect.objectContaining({
+        kind: 'mounted',
+        overridable: false,
+        mountPoint: dir,
+        text: `is mounted on ${dir} (in the mount namespace of process ${copy.pid})`,
+      }),
+    ])
+    copy.kill('SIGKILL')
+    await new Promise((r) => copy.once('exit', r))
     expect((await checkTarget(dev, { force: true })).ok).toBe(true)
   })
 
