@@ -231,8 +231,7 @@ describe('process', () => {
     const long = s.session.run('sleep 100000')
     await delay(20)
     expect(s.session.interrupt()).toBe(true)
-    expect((await long).ok).toBe(true)
-    expect(Date.now() - t0).toBeLessThan(10_000)
+    expect((await long).ok).toBe(true) // 100 s outlast the test's timeout: it ended early
     expect(s.session.interrupt()).toBe(false)
   })
 
@@ -240,11 +239,9 @@ describe('process', () => {
     // The CLI's SIGTERM reached the session while `sleep` was loading, before it began to wait,
     // and was lost: the process slept on (CI, test/cli/source-fifo.test.ts).
     const s = await openSession(null)
-    const t0 = Date.now()
     const long = s.session.run('sleep 100000')
     expect(s.session.interrupt()).toBe(true)
-    expect((await long).ok).toBe(true)
-    expect(Date.now() - t0).toBeLessThan(10_000)
+    expect((await long).ok).toBe(true) // 100 s outlast the test's timeout: it ended early
     // it is spent with the command: the next sleep sleeps
     const t1 = Date.now()
     expect((await s.run('sleep 30')).ok).toBe(true)

@@ -297,14 +297,13 @@ describe.skipIf(skipReason(noQemu, 'qemu-io comparisons of FIFO and character de
     )
 
     it('a FIFO read-only fails at once (qemu-io blocks in open until a writer comes)', async () => {
-      const t0 = Date.now()
+      // no writer ever comes: that it ends at all is the proof
       const r = await rawio(['-r', ...cmds(['read 0 512']), fifo])
       expect(r).toEqual({
         stdout: '',
         stderr: `rawio: can't open device ${fifo}: 'file' driver requires '${fifo}' to be a regular file\n`,
         status: 1,
       })
-      expect(Date.now() - t0).toBeLessThan(5000)
     })
 
     it('a character device is refused in words (qemu-io opens it as a host_device)', async () => {

@@ -1,7 +1,7 @@
 // Test code that must run in a process of its own (a memory limit, signals, an event loop with
 // nothing else in it): its TypeScript entry is bundled by esbuild into one CommonJS file, which
 // loads the very addon this process loaded (RAWIO_ADDON: under scripts/sanitize.sh, the ASan build).
-import { spawn } from 'node:child_process'
+import { type ChildProcess, spawn } from 'node:child_process'
 import { basename, join } from 'node:path'
 import { buildSync } from 'esbuild'
 import { addonOrigin, binding, packageRoot } from '../../lib/native'
@@ -66,5 +66,29 @@ export function runChild(script: string, args: string[], hangMs = 45_000): Promi
       clearTimeout(timer)
       resolve({ code, signal, hung, out, err })
     })
+  })
+}
+
+/**
+ * How a child ends: its exit code and signal, or `hung` when it was still running after `hangMs`
+ * (then it is killed). For tests whose child would otherwise sleep past the test's own timeout: an
+ * end at all is the proof, and `hangMs` is no measure of speed.
+ */
+export function exitOf(
+  child: ChildProcess,
+  hangMs = 45_000,
+): Promise<{ code: number | null; signal: NodeJS.Signals | null; hung: boolean }> {
+  let hung = false
+  const timer = setTimeout(() => {
+    hung = true
+    child.kill('SIGKILL')
+  }, hangMs)
+  return new Promise((resolve) => {
+    const done = (code: number | null, signal: NodeJS.Signals | null) => {
+      clearTimeout(timer)
+      resolve({ code, signal, hung })
+    }
+    if (child.exitCode !== null || child.signalCode !== null) done(child.exitCode, child.signalCode)
+    else child.once('exit', done)
   })
 }
