@@ -6,9 +6,10 @@
 import { IoError } from '../errors'
 import { isInterlockFailure as isInterlockError } from '../safety/hooks'
 import { deviceOf, firstMismatch, type IoOutcome, registerIo, reportIo, strerror } from './io'
-import { checkIovec, iovecBuffers, parseIovec } from './iovec'
+import { checkIovec, iovecBuffers } from './iovec'
 import { growFor, readParts, writeParts } from './sectors'
-import { byte, CommandStop, defineCommand, type ExecContext, flag, num, option } from './spec'
+import { byte, CommandStop, defineCommand, type ExecContext, flag, option } from './spec'
+import { parseVectoredRead, parseVectoredWrite } from './vectored'
 
 const AIO_READ_HELP = `
  asynchronously reads a range of bytes from the given offset
@@ -96,20 +97,7 @@ export const aioRead = defineCommand({
   oneline: 'asynchronously reads a number of bytes',
   help: AIO_READ_HELP,
   options: { C: flag(), i: invalid('read'), P: byte(), q: flag(), r: flag(), v: flag() },
-  parse({ opts, operands }, ctx) {
-    if (operands.length < 2) ctx.usage()
-    const offset = num(operands[0], ctx)
-    const sizes = parseIovec(operands.slice(1), ctx)
-    return {
-      offset,
-      sizes,
-      pattern: opts.P,
-      register: !!opts.r,
-      csv: !!opts.C,
-      quiet: !!opts.q,
-      dump: !!opts.v,
-    }
-  },
+  parse: parseVectoredRead,
   async execute(ctx, req) {
     const { session, out } = ctx
     const dev = deviceOf(session)
@@ -171,7 +159,8 @@ export const aioWrite = defineCommand({
     u: flag(),
     z: flag(),
   },
-  parse({ opts, operands }, ctx) {
+  parse(input, ctx) {
+    const { opts, operands } = input
     if (operands.length < 2) ctx.usage()
     if (opts.z && operands.length !== 2)
       throw new CommandStop([{ stream: 'out', text: '-z supports only a single length parameter' }])
@@ -179,20 +168,7 @@ export const aioWrite = defineCommand({
     if (opts.z && opts.r)
       throw new CommandStop([{ stream: 'out', text: 'cannot combine zero write with registered I/O buffer' }])
     // qemu-io 7.2 never sets its Pflag here, so "-z and -P" is not refused: -z wins.
-    const offset = num(operands[0], ctx)
-    const zeroes = opts.z ? num(operands[1], ctx) : null
-    const sizes = zeroes === null ? parseIovec(operands.slice(1), ctx) : []
-    return {
-      offset,
-      sizes,
-      zeroes,
-      pattern: opts.P ?? 0xcd,
-      fua: !!opts.f,
-      mayUnmap: !!opts.u,
-      register: !!opts.r,
-      csv: !!opts.C,
-      quiet: !!opts.q,
-    }
+    return { ...parseVectoredWrite(input, ctx, !!opts.z), mayUnmap: !!opts.u }
   },
   async execute(ctx, req) {
     const { session, out } = ctx

@@ -2,7 +2,60 @@
 import { deviceOf, firstMismatch, type IoOutcome, ioFailure, registerIo, reportIo } from './io'
 import { checkIovec, iovecBuffers, parseIovec } from './iovec'
 import { growFor, readParts, writeParts } from './sectors'
-import { byte, defineCommand, flag, num } from './spec'
+import { byte, defineCommand, flag, num, type ParseContext } from './spec'
+
+/** The words after the options, and the options readv and aio_read take alike. */
+export interface VectoredReadInput {
+  opts: { C?: true; P?: number; q?: true; r?: true; v?: true }
+  operands: string[]
+}
+
+/** readv's and aio_read's arguments (qemu-io's readv_f and aio_read_f read them alike). */
+export function parseVectoredRead({ opts, operands }: VectoredReadInput, ctx: ParseContext) {
+  if (operands.length < 2) ctx.usage()
+  const offset = num(operands[0], ctx)
+  const sizes = parseIovec(operands.slice(1), ctx)
+  return {
+    offset,
+    sizes,
+    pattern: opts.P,
+    register: !!opts.r,
+    csv: !!opts.C,
+    quiet: !!opts.q,
+    dump: !!opts.v,
+  }
+}
+
+/** The words after the options, and the options writev and aio_write take alike. */
+export interface VectoredWriteInput {
+  opts: { C?: true; f?: true; P?: number; q?: true; r?: true }
+  operands: string[]
+}
+
+/**
+ * writev's and aio_write's arguments (writev_f, aio_write_f): `off len [len..]`, the fill pattern
+ * (0xcd unless -P). `zeroes`: aio_write -z, whose one length is a range to zero, not a buffer.
+ */
+export function parseVectoredWrite(
+  { opts, operands }: VectoredWriteInput,
+  ctx: ParseContext,
+  zeroes = false,
+) {
+  if (operands.length < 2) ctx.usage()
+  const offset = num(operands[0], ctx)
+  const zeroLength = zeroes ? num(operands[1], ctx) : null
+  const sizes = zeroLength === null ? parseIovec(operands.slice(1), ctx) : []
+  return {
+    offset,
+    sizes,
+    zeroes: zeroLength,
+    pattern: opts.P ?? 0xcd,
+    fua: !!opts.f,
+    register: !!opts.r,
+    csv: !!opts.C,
+    quiet: !!opts.q,
+  }
+}
 
 const READV_HELP = `
  reads a range of bytes from the given offset into multiple buffers
@@ -29,20 +82,7 @@ export const readv = defineCommand({
   oneline: 'reads a number of bytes at a specified offset',
   help: READV_HELP,
   options: { C: flag(), P: byte(), q: flag(), r: flag(), v: flag() },
-  parse({ opts, operands }, ctx) {
-    if (operands.length < 2) ctx.usage()
-    const offset = num(operands[0], ctx)
-    const sizes = parseIovec(operands.slice(1), ctx)
-    return {
-      offset,
-      sizes,
-      pattern: opts.P,
-      register: !!opts.r,
-      csv: !!opts.C,
-      quiet: !!opts.q,
-      dump: !!opts.v,
-    }
-  },
+  parse: parseVectoredRead,
   async execute({ session }, req): Promise<IoOutcome> {
     const dev = deviceOf(session)
     const { whole, parts } = iovecBuffers(session, req.sizes, 0xab)
@@ -105,20 +145,7 @@ export const writev = defineCommand({
   oneline: 'writes a number of bytes at a specified offset',
   help: WRITEV_HELP,
   options: { C: flag(), f: flag(), P: byte(), q: flag(), r: flag() },
-  parse({ opts, operands }, ctx) {
-    if (operands.length < 2) ctx.usage()
-    const offset = num(operands[0], ctx)
-    const sizes = parseIovec(operands.slice(1), ctx)
-    return {
-      offset,
-      sizes,
-      pattern: opts.P ?? 0xcd,
-      fua: !!opts.f,
-      register: !!opts.r,
-      csv: !!opts.C,
-      quiet: !!opts.q,
-    }
-  },
+  parse: parseVectoredWrite,
   async execute({ session }, req): Promise<IoOutcome> {
     const dev = deviceOf(session)
     const { whole, parts } = iovecBuffers(session, req.sizes, req.pattern)
