@@ -6,49 +6,22 @@
 // with its interquartile range. Creates and always removes its own file.
 //   node scripts/bench-blkdebug.mjs [--seconds S per slice] [--rounds N] [--size-mib N] [--engine E] [--dist DIR]
 // Needs the compiled library: npm run prepare (or --dist DIR of a tsc build, with RAWIO_ADDON set).
-import { randomFillSync } from 'node:crypto'
-import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs'
-import { createRequire } from 'node:module'
-import { join, resolve } from 'node:path'
 import { opt } from './lib/args.mjs'
+import { cleanup, cleanupOnSignals, loadLibrary, makeFile, tempDir } from './lib/targets.mjs'
 
-const require = createRequire(import.meta.url)
 const seconds = Number(opt('seconds', '0.5'))
 const rounds = Number(opt('rounds', '20'))
 const sizeMiB = Number(opt('size-mib', '256'))
 const engine = opt('engine', 'auto')
-const dist = resolve(opt('dist', new URL('../dist', import.meta.url).pathname))
 
-let Device
-let blkdebugOf
-try {
-  ;({ Device } = require(join(dist, 'lib/index.js')))
-  ;({ blkdebugOf } = require(join(dist, 'lib/blkdebug/index.js')))
-} catch (e) {
-  console.error(
-    `bench-blkdebug: no compiled library in ${dist} (${e.message.split('\n')[0]}); build first (npm run prepare)`,
-  )
-  process.exit(1)
-}
+const [{ Device }, { blkdebugOf }] = loadLibrary(
+  'bench-blkdebug',
+  ['index.js', 'blkdebug/index.js'],
+  opt('dist', undefined),
+)
 
 const KiB = 1024
-const dir = mkdtempSync('/var/tmp/rawio-bench-blkdebug-')
-const cleanup = () => rmSync(dir, { recursive: true, force: true })
-process.on('SIGINT', () => {
-  cleanup()
-  process.exit(130)
-})
-
-/** A file of real data, read once so that it sits in the page cache. */
-function makeFile() {
-  const path = join(dir, 'data.raw')
-  const fd = openSync(path, 'w+')
-  const chunk = Buffer.alloc(1 << 20)
-  for (let i = 0; i < sizeMiB; i++) writeSync(fd, randomFillSync(chunk))
-  for (let pos = 0; pos < sizeMiB << 20; pos += chunk.length) readSync(fd, chunk, 0, chunk.length, pos)
-  closeSync(fd)
-  return path
-}
+cleanupOnSignals('bench-blkdebug')
 
 /** Random 4 KiB-aligned offsets (the same sequence for both targets). */
 function offsets(n) {
@@ -86,7 +59,7 @@ const quantile = (xs, q) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1
 const median = (xs) => quantile(xs, 0.5)
 
 try {
-  const path = makeFile()
+  const path = makeFile(tempDir('rawio-bench-blkdebug-'), 'data.raw', sizeMiB, { cached: true })
   const plain = await Device.open(path, { cache: 'writeback', engine })
   const layered = await Device.open(`blkdebug::${path}`, { cache: 'writeback', engine })
   if (blkdebugOf(plain) || !blkdebugOf(layered)?.idle)
@@ -120,5 +93,5 @@ try {
   await plain.close()
   await layered.close()
 } finally {
-  cleanup()
+  cleanup('bench-blkdebug')
 }

@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-import { mkdtempSync } from 'node:fs'
 // What a user buffer's bounce costs (docs/architecture.md, "Buffer lifetime"): the same Device
 // requests from allocBuffer memory (native, used in place) and from a Buffer over V8 memory (copied
 // through a native bounce buffer: in at submit for writes, back at settle for reads), alternating
@@ -8,27 +7,16 @@ import { mkdtempSync } from 'node:fs'
 // Prints per round and the median ratio bounce/native with min-max, for throughput and CPU per I/O.
 //   node scripts/bench-bounce.mjs [--seconds 1] [--rounds 3] [--depth 1] [--engine io_uring|threads]
 //                                 [--dir /var/tmp] [--size-mib 256]
-import { createRequire } from 'node:module'
-import { join } from 'node:path'
 import { opt } from './lib/args.mjs'
-import { cleanup, cleanupOnSignals, makeFile, scratchDir } from './lib/targets.mjs'
+import { cleanup, cleanupOnSignals, loadLibrary, makeFile, tempDir } from './lib/targets.mjs'
 
-const require = createRequire(import.meta.url)
 const seconds = Number(opt('seconds', '1'))
 const rounds = Number(opt('rounds', '3'))
 const depth = Number(opt('depth', '1'))
 const engine = opt('engine', 'io_uring')
 const sizeMiB = Number(opt('size-mib', '256'))
 
-let Device
-let binding
-try {
-  ;({ Device } = require('../dist/lib/index.js'))
-  ;({ binding } = require('../dist/lib/native.js'))
-} catch {
-  console.error('bench-bounce: build first (npm run prepare)')
-  process.exit(1)
-}
+const [{ Device }, { binding }] = loadLibrary('bench-bounce', ['index.js', 'native.js'])
 
 cleanupOnSignals('bench-bounce')
 
@@ -76,8 +64,7 @@ const median = (xs) => {
 const fmt = (x) => x.toFixed(2)
 
 async function main() {
-  const dir = scratchDir(mkdtempSync(join(opt('dir', '/var/tmp'), 'rawio-bench-bounce-')))
-  const target = makeFile(dir, 'bounce.img', sizeMiB)
+  const target = makeFile(tempDir('rawio-bench-bounce-', opt('dir', '/var/tmp')), 'bounce.img', sizeMiB)
   console.log(
     `bench-bounce: ${sizeMiB} MiB ext4 file, engine ${engine}, depth ${depth}, ${seconds} s per run, ` +
       `${rounds} rounds alternating allocBuffer (native) and a Buffer over V8 memory (bounced)`,
