@@ -38,7 +38,9 @@ if (isRoot && !skipReason(loopUnavailable(), 'the adaptive wait on a loop device
 
 describe.skipIf(skipReason(uringUnavailable(), 'adaptive wait tests'))('adaptive wait (io_uring)', () => {
   describe.each(targets)('%s', (_name, make, cache) => {
-    it('a reaction starts a read on a device opened later: it is submitted at once', async () => {
+    it('a reaction starts a read on a device opened later: it is submitted at once', {
+      timeout: 120_000,
+    }, async () => {
       // In a child whose loop holds nothing else (ping-pong-child.ts): a read left unsubmitted
       // there hangs the child, however loaded the machine, instead of waiting for a stray wake-up.
       const r = await runChild(script, [make(), 'io_uring', 'adaptive', cache as string, '17', '50', '300'])

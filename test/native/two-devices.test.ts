@@ -15,7 +15,7 @@ beforeAll(() => {
 })
 
 describe.each(['io_uring', 'threads'] as const)('engine %s', (engine) => {
-  it('alternating awaited reads on two devices never stall', async () => {
+  it('alternating awaited reads on two devices never stall', { timeout: 120_000 }, async () => {
     const f = scratch.file(`two-${engine}.img`, 1 << 20, 0x11)
     const r = await runChild(script, [f, engine, 'epoll', 'none', '17', '0', '200'])
     expect(r, r.err).toMatchObject({ hung: false, signal: null, code: 0 })
