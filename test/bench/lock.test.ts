@@ -34,16 +34,25 @@ async function hold(cmd: string, args: string[], ready: string): Promise<ChildPr
 const holdRawio = (img: string, opts: string[] = []) =>
   hold(process.execPath, [BIN, ...opts, '-c', 'length', '-c', 'sleep 30000', img], 'iB\n')
 
+/**
+ * Resolves once /proc/locks shows a lock on `img` whose range starts at `start` (qemu-io locks bytes
+ * from 100 on; rawio's OFD lock covers 0 to EOF), taken by `child`; fails if the child ends first.
+ * However long a loaded machine takes to start it.
+ */
+async function lockedBy(child: ChildProcess, img: string, start: number): Promise<void> {
+  const ino = statSync(img).ino
+  const taken = new RegExp(`:${ino} ${start} `)
+  while (!taken.test(readFileSync('/proc/locks', 'utf8'))) {
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new Error(`it ended (${child.exitCode ?? child.signalCode}) without locking ${img}`)
+    await new Promise((r) => setTimeout(r, 25))
+  }
+}
+
 /** qemu-io's stdout is a full buffer on a pipe: it holds the image once /proc/locks shows its lock. */
 async function holdQemu(img: string): Promise<void> {
   holder = spawn('qemu-io', ['-f', 'raw', '-c', 'sleep 30000', img])
-  const ino = statSync(img).ino
-  for (let i = 0; i < 200; i++) {
-    const locks = readFileSync('/proc/locks', 'utf8')
-    if (new RegExp(`:${ino} 100 `).test(locks)) return
-    await new Promise((r) => setTimeout(r, 25))
-  }
-  throw new Error('qemu-io did not lock the image')
+  await lockedBy(holder, img, 100)
 }
 
 const bench = (args: string[]) =>
@@ -91,22 +100,25 @@ describe('bench and image locks', () => {
 
   it('holds the write lock for the whole run: a shell writer is refused meanwhile', async () => {
     const img = tmp.image(1 << 20)
+    // A run that lasts until it is stopped, looked at once it holds the lock: neither a slow start
+    // nor a slow writer can make the writer come before or after it.
     const run = spawn(process.execPath, [
       BIN,
       'bench',
       '-q',
       '--rw=randwrite',
       '--time_based',
-      '--runtime=3s',
+      '--runtime=600s',
       img,
     ])
     holder = run
-    await new Promise((r) => setTimeout(r, 1000))
+    await lockedBy(run, img, 0)
     const w = shell(['-c', 'write -P 0x44 0 4k', img])
     expect(w.status).toBe(1)
     expect(w.stderr).toContain('Failed to get "write" lock')
-    const status = await new Promise<number | null>((ok) => run.on('exit', ok))
-    expect(status).toBe(0)
+    const exited = new Promise<number | null>((ok) => run.on('exit', ok))
+    run.kill('SIGINT')
+    expect(await exited).toBe(130) // stopped: the results so far, then the lock goes
     // Released at the end.
     expect(shell(['-c', 'write -q 0 4k', img]).status).toBe(0)
   })
