@@ -21,14 +21,10 @@ import { closeSync, fstatSync, openSync, readFileSync, realpathSync, statSync } 
 import Module, { createRequire, isBuiltin } from 'node:module'
 import { dirname, join, sep } from 'node:path'
 import { Script } from 'node:vm'
-import { CacheFile, cacheFile, type ModuleBytes, writeCacheFile } from './code-cache-file'
+import { CacheFile, cacheFile, type ModuleBytes, type ModuleRecord, writeCacheFile } from './code-cache-file'
 
 /** A module loaded in this run. */
-interface Loaded {
-  file: string
-  size: number
-  mtimeMs: number
-  deps: Record<string, string>
+interface Loaded extends ModuleRecord {
   source: string
   script: Script
 }
@@ -54,10 +50,10 @@ export function loadCli(entry: string, root: string, main: Require): CliLoad {
   const realRoot = realpathSync.native(root)
   const owner = statSync(realRoot).uid
   const file = cacheFile(realRoot)
-  const pack = enabled ? CacheFile.open(file, realRoot, owner) : null
+  const lib = join(realRoot, 'dist', 'lib') + sep
+  const pack = enabled ? CacheFile.open(file, realRoot, lib, owner) : null
   const writable = enabled && process.geteuid?.() === owner
   if (!pack && !writable) return { exports: main(entry), save() {} }
-  const lib = join(realRoot, 'dist', 'lib') + sep
   const loaded = new Map<string, Loaded>()
   let changed = false
 
@@ -74,7 +70,7 @@ export function loadCli(entry: string, root: string, main: Require): CliLoad {
         file: target,
         size: hit.size,
         mtimeMs: hit.mtimeMs,
-        deps: { ...hit.deps },
+        deps: bytes.deps,
         source: bytes.source,
       }
     } else {
@@ -135,7 +131,7 @@ export function loadCli(entry: string, root: string, main: Require): CliLoad {
     exports,
     save() {
       try {
-        if (changed && writable) writeCacheFile(file, realRoot, toWrite(loaded, pack))
+        if (changed && writable) writeCacheFile(file, realRoot, lib, toWrite(loaded, pack))
       } catch {
         // a cache: the next run loads as usual
       } finally {
