@@ -83,8 +83,8 @@ void CompletionPump::Submit(Request* req) {
 void CompletionPump::Commit() {
   if (commit_pending_) {
     commit_pending_ = false;
+    if (queued_ > 0) ++stats_.commits;
     queued_ = 0;
-    ++stats_.commits;
     core_->Commit();
   }
 }
@@ -105,8 +105,8 @@ void CompletionPump::OnPrepare() {
     uint64_t wait_ns = WaitNs();
     if (wait_ns == 0) return Commit();
     commit_pending_ = false;
+    if (queued_ > 0) ++stats_.commits;
     queued_ = 0;
-    ++stats_.commits;
     if (core_->CommitAndWait(wait_ns) == -EOPNOTSUPP) {
       wait_.adaptive = false;
       return;

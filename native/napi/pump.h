@@ -40,7 +40,7 @@ struct PumpWait {
 // How the pump batched, since the device was opened (info(): requests per commit and
 // per reap, the figures scripts/bench-api.mjs prints).
 struct PumpStats {
-  uint64_t commits = 0;  // batches handed to the kernel (io_uring_enter with the ring)
+  uint64_t commits = 0;  // batches of new requests handed to the kernel (one io_uring_enter)
   uint64_t reaps = 0;    // reaps that found whole requests
   uint64_t reaped = 0;   // requests they settled
 };
