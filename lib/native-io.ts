@@ -1,6 +1,6 @@
 // The promises of the addon's device are made here, in JavaScript, and settled in batches: the
 // addon's submit returns a request id, and each reap of the completion pump settles its requests
-// with one call into this file (native/napi/device_wrap.cc: [id, bytes, ns] per request in a
+// with one call into this file (native/napi/device_requests.cc: [id, bytes, ns] per request in a
 // Float64Array), plus one call per failed request with its IoError. A promise and its result object
 // made by JIT-compiled code cost less than the N-API calls that made them per request (a deferred, a
 // global handle, an object, two numbers, two named properties).
