@@ -13,10 +13,11 @@
 // Finally: the peak RSS of a bench at iodepth 128, bs 1M against `node -e 0`.
 //
 //   node scripts/bench-compare.mjs [--quick] [--seconds N] [--rounds N] [--targets file,loop-dio,loop-shm]
-//                                  [--jobs SUBSTRING] [--size-mib N] [--dir DIR]
+//                                  [--jobs SUBSTRING] [--size-mib N] [--dir DIR] [--no-pin]
 // Needs dist/ (npx tsc -p tsconfig.build.json) and fio; loop targets need root.
 import { spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync } from 'node:fs'
+import { availableParallelism } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { args, opt } from './lib/args.mjs'
@@ -30,6 +31,15 @@ const rounds = Number(opt('rounds', '3')) // alternating rounds: medians need at
 const sizeMiB = Number(opt('size-mib', '1024'))
 const wantTargets = opt('targets', 'file,loop-dio,loop-shm').split(',')
 const jobFilter = opt('jobs', '')
+// At depth 1 the rate is one round trip, and on a VM whose disk interrupts one vCPU (virtio-blk
+// with one queue) a job thread asleep on the other vCPU is woken by an IPI: ~20% fewer IOPS,
+// whichever tool it is. The scheduler keeps a thread where it first slept, so unpinned pairs
+// compare a coin toss. Depth-1 single-job pairs therefore run both tools on the same CPU
+// (taskset), the CPU changing from round to round; --no-pin runs everything unpinned.
+const pin = !args.includes('--no-pin') && spawnSync('taskset', ['-c', '0', 'true']).status === 0
+const cpuCount = availableParallelism()
+const cpuFor = (j, round) => (pin && j.iodepth === 1 && (j.numjobs ?? 1) === 1 ? round % cpuCount : null)
+const pinned = (cpu, cmd, a) => (cpu === null ? [cmd, a] : ['taskset', ['-c', String(cpu), cmd, ...a]])
 
 // The issue's table. `fio` lists the engines of each row: rawio and fio both run the job with each.
 const jobs = [
@@ -68,7 +78,7 @@ cleanupOnSignals('bench-compare')
 
 const dirOf = (j) => (j.rw.includes('write') ? 'write' : 'read')
 
-function rawio(target, j, engine) {
+function rawio(target, j, engine, cpu) {
   const a = [
     cli,
     `--rw=${j.rw}`,
@@ -80,7 +90,7 @@ function rawio(target, j, engine) {
   ]
   a.push(`--runtime=${seconds}s`, '--time_based', '--output-format=rawio-json', '-q', target)
   if (j.fua) a.push('--fua')
-  const r = spawnSync(process.execPath, a, { encoding: 'utf8' })
+  const r = spawnSync(...pinned(cpu, process.execPath, a), { encoding: 'utf8' })
   if (r.status !== 0) throw new Error(`rawio bench failed (${r.status}): ${r.stderr}`)
   const res = JSON.parse(r.stdout)
   const d = res[dirOf(j)]
@@ -94,12 +104,12 @@ function rawio(target, j, engine) {
   }
 }
 
-function fio(target, j, engine) {
+function fio(target, j, engine, cpu) {
   const a = ['--name=cmp', `--filename=${target}`, `--rw=${j.rw}`, `--bs=${j.bs}`, `--iodepth=${j.iodepth}`]
   a.push(`--numjobs=${j.numjobs ?? 1}`, '--group_reporting', '--direct=1', `--ioengine=${engine}`)
   a.push(`--runtime=${seconds}`, '--time_based', '--lat_percentiles=1', '--output-format=json')
   if (j.fua) a.push('--sync=dsync')
-  const r = spawnSync('fio', a, { encoding: 'utf8' })
+  const r = spawnSync(...pinned(cpu, 'fio', a), { encoding: 'utf8' })
   if (r.status !== 0) throw new Error(`fio failed (${r.status}): ${r.stderr}`)
   const out = JSON.parse(r.stdout.slice(r.stdout.indexOf('{')))
   const job = out.jobs[0]
@@ -121,12 +131,13 @@ function compare(targetName, target, j) {
   for (let i = 0; i < rounds; i++) {
     for (const e of j.fio) {
       const r = runs[e]
+      const cpu = cpuFor(j, i)
       if (i % 2 === 0) {
-        r.rawio.push(rawio(target, j, e))
-        r.fio.push(fio(target, j, e))
+        r.rawio.push(rawio(target, j, e, cpu))
+        r.fio.push(fio(target, j, e, cpu))
       } else {
-        r.fio.push(fio(target, j, e))
-        r.rawio.push(rawio(target, j, e))
+        r.fio.push(fio(target, j, e, cpu))
+        r.rawio.push(rawio(target, j, e, cpu))
       }
     }
   }
@@ -216,7 +227,8 @@ function main() {
   console.log(
     `rawio bench vs fio ${spawnSync('fio', ['--version'], { encoding: 'utf8' }).stdout.trim()}: ${seconds}s per run, ` +
       `${rounds} alternation(s), O_DIRECT; ratio: the median of each round's rawio/fio (min-max); ` +
-      'rates, p50/p99 and cpu%: medians of runs, rawio/fio',
+      'rates, p50/p99 and cpu%: medians of runs, rawio/fio' +
+      (pin ? `; depth-1 pairs pinned to one CPU (round r: CPU r mod ${cpuCount})` : '; unpinned'),
   )
   console.log(
     `${'target'.padEnd(9)} ${'job'.padEnd(25)} ${'fio eng'.padEnd(8)} ${'rawio'.padStart(10)} ${'fio'.padStart(10)} ${'ratio'.padStart(
