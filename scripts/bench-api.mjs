@@ -12,10 +12,10 @@
 // per commit (one io_uring_enter each) and per reap (one wake-up of the loop), medians.
 //
 //   node scripts/bench-api.mjs [--seconds N] [--rounds N] [--engine io_uring|threads]
-//        [--modes epoll,adaptive,spin50] [--targets ext4,dio,shm] [--depths 1,32] [--dir DIR]
+//        [--modes adaptive,epoll,spin50] [--targets ext4,dio,shm] [--depths 1,32] [--dir DIR]
 //        [--size-mib N]
 // --modes with several values runs each as its own rawio variant, alternating with fio and with
-// each other: 'epoll' (the default completion), 'adaptive', spinN (spinUs N).
+// each other: 'adaptive' (the default completion), 'epoll', spinN (spinUs N).
 import { spawnSync } from 'node:child_process'
 import { mkdtempSync } from 'node:fs'
 import { createRequire } from 'node:module'
@@ -28,8 +28,8 @@ const seconds = Number(opt('seconds', '3'))
 const engine = opt('engine', 'io_uring')
 const rounds = Number(opt('rounds', '3'))
 const sizeMiB = Number(opt('size-mib', '256'))
-// rawio variants: 'epoll' (the default), 'adaptive', or spinN (busy poll N µs)
-const variants = opt('modes', 'epoll').split(',')
+// rawio variants: 'adaptive' (the default), 'epoll', or spinN (poll N µs)
+const variants = opt('modes', 'adaptive').split(',')
 const modeOptions = (m) => (m.startsWith('spin') ? { spinUs: Number(m.slice(4)) } : { completion: m })
 const wanted = opt('targets', 'ext4,dio,shm').split(',')
 const depths = opt('depths', '1,32').split(',').map(Number)

@@ -40,16 +40,16 @@ class Engine {
   // waiting until at least min are there (0: never waits). 0 or -errno (-EINTR: a
   // signal cut the wait short); completions found are appended even then.
   virtual int GetEvents(unsigned min, std::vector<Completion>* out) = 0;
-  // Hands the queued requests to the kernel and sleeps until a completion is ready or
-  // timeout_ns has passed, without reaping it (the eventfd is signalled as usual): the
-  // event-loop pump's wait for a fast device (napi/pump.cc). 0 (also on timeout), or
-  // -errno; -EOPNOTSUPP when the engine cannot wait so (then nothing was done).
-  virtual int CommitAndWait(uint64_t timeout_ns) { return -EOPNOTSUPP; }
   // After a lasting submit error: every request queued but not taken by the kernel
   // comes back in out with res; nothing is submitted any more.
   virtual void Abandon(int64_t res, std::vector<Completion>* out) = 0;
   // Cheap (no syscall) check that GetEvents would return something.
   virtual bool CompletionsReady() const = 0;
+  // Like CompletionsReady, for a thread that polls instead of sleeping (the event-loop
+  // pump's spin, napi/pump.cc): where a completion is work the kernel runs only when
+  // this thread enters it (io_uring's task work on a COOP_TASKRUN ring, flagged in the
+  // SQ ring), that work is run first. Never sleeps.
+  virtual bool Poll() { return CompletionsReady(); }
   // Requests taken by the kernel (or a worker) and not yet returned.
   virtual size_t Submitted() const = 0;
   // Requests held: queued, submitted or finished, not yet returned.

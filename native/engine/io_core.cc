@@ -58,20 +58,6 @@ void IoCore::Commit() {
   if (r < 0) OnSubmitError(r);
 }
 
-int IoCore::CommitAndWait(uint64_t timeout_ns) {
-  if (aux_dirty_ || broken_ || !ready_.empty() || !pending_.empty()) {
-    Commit();  // something is ready already, or not only the ring holds requests
-    return 0;
-  }
-  int r = engine_->CommitAndWait(timeout_ns);
-  if (r == -EOPNOTSUPP) {
-    Commit();
-    return r;
-  }
-  if (r < 0) OnSubmitError(r);
-  return 0;
-}
-
 // Returns true when the error is lasting: every request not yet in the kernel, and
 // every later one, is settled with it.
 bool IoCore::OnSubmitError(int r) {
@@ -188,6 +174,10 @@ int IoCore::Reap(unsigned min, std::vector<Request*>* done) {
 
 bool IoCore::CompletionsReady() const {
   return !ready_.empty() || engine_->CompletionsReady() || (aux_ && aux_->CompletionsReady());
+}
+
+bool IoCore::Poll() {
+  return !ready_.empty() || engine_->Poll() || (aux_ && aux_->CompletionsReady());
 }
 
 }  // namespace rawio

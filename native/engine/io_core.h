@@ -36,12 +36,11 @@ class IoCore {
   // (0: never waits). Returns 0, -EINTR when a signal cut the wait short, or the
   // lasting error when requests are in the kernel and can no longer be reaped.
   int Reap(unsigned min, std::vector<Request*>* done);
-  // Commits and sleeps until a completion is ready or timeout_ns passed, reaping
-  // nothing (the eventfd is signalled). 0, or -EOPNOTSUPP when the engine cannot (then
-  // the batch was committed as by Commit()).
-  int CommitAndWait(uint64_t timeout_ns);
   // Cheap check that Reap() would return something.
   bool CompletionsReady() const;
+  // The same for a polling thread: runs the kernel's pending completion work first
+  // (Engine::Poll). Never sleeps.
+  bool Poll();
   // Requests taken and not yet returned.
   size_t InFlight() const { return in_flight_; }
   // The lasting submit error, or 0.

@@ -156,6 +156,12 @@ int SysEventfdDrain(int fd) {
   return Ret(static_cast<int>(read(fd, &value, sizeof(value))));
 }
 
+uint64_t SysThreadCpuNs() {
+  timespec ts;
+  if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0) return 0;
+  return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
+}
+
 int SysIoSetup(unsigned nr_events, unsigned long* ctx) {
   aio_context_t c = 0;
   long r = syscall(SYS_io_setup, nr_events, &c);

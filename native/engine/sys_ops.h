@@ -47,6 +47,8 @@ int SysFlock(int fd, int type, bool wait);  // OFD lock of the whole file: F_RDL
 int SysEventfd();
 int SysEventfdWrite(int fd);
 int SysEventfdDrain(int fd);
+// This thread's CPU time (user + system) in ns, CLOCK_THREAD_CPUTIME_ID; 0 if unknown.
+uint64_t SysThreadCpuNs();
 
 // Linux AIO (the libaio engine), as raw syscalls: io_setup(2), io_destroy(2),
 // io_submit(2) (returns how many were taken), io_getevents(2) (timeout null: wait).

@@ -126,6 +126,7 @@ class UringEngine final : public Engine {
       // The event-loop pump: completion work never interrupts running JavaScript (no
       // IPI); it runs when the loop enters the kernel, and wakes a loop asleep in epoll.
       r = Setup(base | IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG);
+      coop_ = r == 0;
     }
 #endif
     if (r < 0) r = Setup(base);
@@ -260,33 +261,6 @@ class UringEngine final : public Engine {
     return r < 0 && r != -ETIME ? r : 0;
   }
 
-  // One io_uring_enter submits and waits (GETEVENTS with EXT_ARG's timeout; without
-  // EXT_ARG liburing would spend an SQE on a timeout request, whose CQE is not a
-  // Request: refused then). The CQE stays in the ring for GetEvents.
-  int CommitAndWait(uint64_t timeout_ns) override {
-    if (dead_ || defer_ || poll_ || opts_.sqpoll || !(features_ & IORING_FEAT_EXT_ARG))
-      return -EOPNOTSUPP;
-    __kernel_timespec ts;
-    ts.tv_sec = static_cast<int64_t>(timeout_ns / 1000000000);
-    ts.tv_nsec = static_cast<long long>(timeout_ns % 1000000000);
-    io_uring_cqe* cqe = nullptr;
-#if defined(RAWIO_URING_SUBMIT_AND_GET_EVENTS) || !defined(RAWIO_URING_PROBED)
-    // liburing >= 2.3 (submit_and_get_events came after submit_and_wait_timeout, 2.2).
-    size_t queued = unsubmitted_.size();
-    int r = io_uring_submit_and_wait_timeout(&ring_, &cqe, 1, &ts, nullptr);
-    // What the kernel took, whatever liburing's version returns: the SQ ring says.
-    size_t left = std::min<size_t>(io_uring_sq_ready(&ring_), queued);
-    Submitted(static_cast<int>(queued - left));
-#else  // liburing 2.1: submit, then wait (two io_uring_enter calls)
-    int r = unsubmitted_.empty() ? 0 : io_uring_submit(&ring_);
-    if (r >= 0) {
-      Submitted(r);
-      r = io_uring_wait_cqe_timeout(&ring_, &cqe, &ts);
-    }
-#endif
-    return r < 0 && r != -ETIME && r != -EINTR ? r : 0;
-  }
-
   void Abandon(int64_t res, std::vector<Completion>* out) override {
     dead_ = true;
     for (Request* r : unsubmitted_) out->push_back({r, res});
@@ -294,6 +268,25 @@ class UringEngine final : public Engine {
   }
 
   bool CompletionsReady() const override { return io_uring_cq_ready(&ring_) > 0; }
+
+  // A COOP_TASKRUN ring posts a completion only when this thread enters the kernel;
+  // TASKRUN_FLAG marks the SQ ring while such work waits. A thread that polls (and so
+  // never sleeps in the kernel) runs it with one io_uring_enter(GETEVENTS) and finds
+  // the CQE; polling cq_ready alone would not see a completion until the thread slept.
+  bool Poll() override {
+    if (io_uring_cq_ready(&ring_) > 0) return true;
+#if (defined(RAWIO_URING_SETUP_COOP_TASKRUN) && defined(RAWIO_URING_SUBMIT_AND_GET_EVENTS)) || \
+    !defined(RAWIO_URING_PROBED)
+    // Nothing is left in the SQ ring between commits (the pump commits before it
+    // polls), so this enters the kernel only to run the flagged work.
+    if (coop_ && !dead_ && (__atomic_load_n(ring_.sq.kflags, __ATOMIC_ACQUIRE) & IORING_SQ_TASKRUN) &&
+        io_uring_sq_ready(&ring_) == 0) {
+      io_uring_submit_and_get_events(&ring_);
+      return io_uring_cq_ready(&ring_) > 0;
+    }
+#endif
+    return false;
+  }
   size_t Submitted() const override { return in_ring_; }
   size_t InFlight() const override { return in_ring_ + unsubmitted_.size(); }
 
@@ -360,9 +353,7 @@ class UringEngine final : public Engine {
       entries = depth_ * 2;     // room for SQEs the poller has not yet marked consumed
       p.cq_entries = entries * 2;
     }
-    int r = io_uring_queue_init_params(entries, &ring_, &p);
-    if (r == 0) features_ = p.features;
-    return r;
+    return io_uring_queue_init_params(entries, &ring_, &p);
   }
 
   // With SQPOLL the kernel thread advances the SQ head only after a whole batch, so a
@@ -455,6 +446,7 @@ class UringEngine final : public Engine {
   bool ring_ok_ = false;
   bool disabled_ = false;
   bool defer_ = false;
+  bool coop_ = false;   // COOP_TASKRUN|TASKRUN_FLAG: completions wait for this thread (Poll)
   bool poll_ = false;
   bool fixed_ = false;
   bool fallocate_ = false;
@@ -464,7 +456,6 @@ class UringEngine final : public Engine {
   bool dead_ = false;
   DiscardPath discard_ = kDiscardNo;
   unsigned depth_ = 0;
-  unsigned features_ = 0;  // IORING_FEAT_* of the ring
   int event_fd_ = -1;
   size_t in_ring_ = 0;                // submitted and not yet reaped
   std::deque<Request*> unsubmitted_;  // prepared, not yet taken by the kernel

@@ -27,9 +27,8 @@ EngineKind ParseEngine(Napi::Env env, const std::string& s) {
 }
 
 constexpr unsigned kDefaultDepth = 128;
-// No busy poll unless asked (spinUs > 0): a JS thread spinning in user space keeps the
-// kernel's completion work (task work of this thread) from running and takes the CPU
-// it needs (measured: docs/architecture.md, "Completions").
+// spinUs: a fixed poll, per request at most this long (completion: 'adaptive' bounds
+// its polls by the device's measured round trip instead; napi/wait_policy.h).
 constexpr uint64_t kMaxSpinUs = 10000;
 
 }  // namespace
@@ -78,7 +77,7 @@ DeviceWrap::DeviceWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Device
   eopts.depth = ReadU32(opts, "depth", kDefaultDepth, 1, 4096);
   eopts.want_eventfd = true;
   PumpWait wait;
-  std::string completion = ReadString(opts, "completion", "epoll");
+  std::string completion = ReadString(opts, "completion", "adaptive");
   if (completion != "epoll" && completion != "adaptive")
     throw Napi::TypeError::New(
         env, "completion must be 'epoll' or 'adaptive', got '" + completion + "'");
@@ -265,7 +264,33 @@ Napi::Value DeviceWrap::Info(const Napi::CallbackInfo& info) {
   o.Set("commits", Napi::Number::New(env, static_cast<double>(stats.commits)));
   o.Set("reaps", Napi::Number::New(env, static_cast<double>(stats.reaps)));
   o.Set("reaped", Napi::Number::New(env, static_cast<double>(stats.reaped)));
+  o.Set("spinReaps", Napi::Number::New(env, static_cast<double>(stats.spin_reaps)));
+  o.Set("wait", WaitInfo(env));
   return o;
+}
+
+// {mode: 'sleep'|'spin', adaptive, windows, sleep, spin}: how the pump waits at low
+// depth, and what it measured of each way ({rttNs, cpuNs} per request, or null).
+Napi::Object DeviceWrap::WaitInfo(Napi::Env env) const {
+  Napi::Object w = Napi::Object::New(env);
+  if (!pump_) return w;
+  const WaitPolicy& p = pump_->Policy();
+  w.Set("mode", p.Mode() == WaitMode::kSpin ? "spin" : "sleep");
+  w.Set("adaptive", Napi::Boolean::New(env, p.Adaptive()));
+  w.Set("windows", Napi::Number::New(env, static_cast<double>(p.Windows())));
+  for (WaitMode m : {WaitMode::kSleep, WaitMode::kSpin}) {
+    const WaitEstimate& e = p.Estimate(m);
+    const char* name = m == WaitMode::kSpin ? "spin" : "sleep";
+    if (!e.known) {
+      w.Set(name, env.Null());
+      continue;
+    }
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("rttNs", Napi::Number::New(env, static_cast<double>(e.rtt_ns)));
+    o.Set("cpuNs", Napi::Number::New(env, static_cast<double>(e.cpu_ns)));
+    w.Set(name, o);
+  }
+  return w;
 }
 
 // registerBuffer(view) -> slot, or -errno (-ENOTSUP: the engine has no fixed buffers).

@@ -39,6 +39,7 @@ class DeviceWrap : public Napi::ObjectWrap<DeviceWrap>, public PumpClient {
   Napi::Value Lock(const Napi::CallbackInfo& info);
   Napi::Value Close(const Napi::CallbackInfo& info);
   Napi::Value Info(const Napi::CallbackInfo& info);
+  Napi::Object WaitInfo(Napi::Env env) const;
   Napi::Value RegisterBuffer(const Napi::CallbackInfo& info);
   Napi::Value UnregisterBuffer(const Napi::CallbackInfo& info);
 

@@ -8,25 +8,30 @@
 namespace rawio {
 
 namespace {
-// Spin or wait only at low depth: with many requests in flight completions arrive often
-// anyway, and a blocked or spinning JS thread would only delay the ones already there.
+// Poll only at low depth: with many requests in flight completions arrive often
+// anyway, and a polling JS thread would only delay the ones already there.
 constexpr size_t kLowDepth = 4;
-// The adaptive wait: a device whose round trip (moving average at low depth) is at most
-// this is waited for in the kernel before the loop sleeps in epoll, for at most twice
-// the round trip (docs/architecture.md, "Completions").
-constexpr uint64_t kWaitMaxRttNs = 100 * 1000;
-// How long one prepare hook may go on waiting, settling and waiting again before it
-// lets the loop serve its other handles.
-constexpr uint64_t kWaitBudgetNs = 250 * 1000;
+// How long one prepare hook may go on polling, settling and polling again before it
+// lets the loop serve its other handles (it polls on from the next turn, which then
+// does not sleep).
+constexpr uint64_t kSpinBudgetNs = 250 * 1000;
 
 // The pumps of this JS thread: what promise reactions run from a prepare hook queued on
 // any of them is committed before the loop polls (their own hooks may have run already).
 thread_local std::vector<CompletionPump*> live_pumps;
+
+void Pause() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield");
+#endif
+}
 }  // namespace
 
 CompletionPump::CompletionPump(Napi::Env env, std::unique_ptr<IoCore> core, PumpClient* client,
                                const PumpWait& wait)
-    : env_(env), core_(std::move(core)), client_(client), wait_(wait) {
+    : env_(env), core_(std::move(core)), client_(client), policy_(wait.adaptive, wait.spin_ns) {
   uv_loop_t* loop = nullptr;
   napi_get_uv_event_loop(env, &loop);
   poll_ = new uv_poll_t;
@@ -42,6 +47,11 @@ CompletionPump::CompletionPump(Napi::Env env, std::unique_ptr<IoCore> core, Pump
   uv_prepare_start(prepare_,
                    [](uv_prepare_t* h) { static_cast<CompletionPump*>(h->data)->OnPrepare(); });
   uv_unref(reinterpret_cast<uv_handle_t*>(prepare_));
+  // Active only while a poll goes on from one turn of the loop to the next: the loop then
+  // polls its other handles without sleeping. Unreferenced: it keeps nothing alive.
+  idle_ = new uv_idle_t;
+  uv_idle_init(loop, idle_);
+  uv_unref(reinterpret_cast<uv_handle_t*>(idle_));
   Napi::Object resource = Napi::Object::New(env);
   resource_ = Napi::Persistent(resource);
   async_ = std::make_unique<Napi::AsyncContext>(env, "rawio:io", resource);
@@ -57,6 +67,9 @@ CompletionPump::~CompletionPump() {
   uv_prepare_stop(prepare_);
   uv_close(reinterpret_cast<uv_handle_t*>(prepare_),
            [](uv_handle_t* h) { delete reinterpret_cast<uv_prepare_t*>(h); });
+  uv_idle_stop(idle_);
+  uv_close(reinterpret_cast<uv_handle_t*>(idle_),
+           [](uv_handle_t* h) { delete reinterpret_cast<uv_idle_t*>(h); });
   core_.reset();  // joins worker threads / tears the ring down
 }
 
@@ -90,54 +103,58 @@ void CompletionPump::Commit() {
 }
 
 void CompletionPump::OnPrepare() {
-  bool fresh = fresh_;
+  bool fresh = fresh_ || resume_;
   fresh_ = false;
-  if (in_flight_ == 0 || in_flight_ > kLowDepth) return Commit();
-  if (wait_.spin_ns) return Spin();
-  if (!fresh || !wait_.adaptive) return Commit();
-  // The adaptive wait, as fio waits: sleep in the kernel (io_uring_enter with a timeout
-  // of twice the device's round trip), where the completion's task work runs at once in
-  // this thread; settle what came, commit what the reactions queued, and wait again,
-  // within a budget. A wait that times out leaves the request to epoll.
-  std::shared_ptr<bool> alive = alive_;
-  uint64_t budget_end = NowNs() + kWaitBudgetNs;
-  for (;;) {
-    uint64_t wait_ns = WaitNs();
-    if (wait_ns == 0) return Commit();
-    commit_pending_ = false;
-    if (queued_ > 0) ++stats_.commits;
-    queued_ = 0;
-    if (core_->CommitAndWait(wait_ns) == -EOPNOTSUPP) {
-      wait_.adaptive = false;
-      return;
-    }
-    if (!core_->CompletionsReady()) return;
-    SysEventfdDrain(core_->EventFd());
-    if (!ReapAndSettle(false)) return;  // a reaction closed the device
-    // Reactions may have queued requests on other devices whose hooks ran already.
-    for (CompletionPump* p : live_pumps) p->Commit();
-    if (!*alive || in_flight_ == 0 || in_flight_ > kLowDepth || NowNs() >= budget_end) return;
-    fresh_ = false;
-  }
-}
-
-uint64_t CompletionPump::WaitNs() const {
-  if (rtt_ns_ == 0 || rtt_ns_ > kWaitMaxRttNs) return 0;
-  return 2 * rtt_ns_;
-}
-
-void CompletionPump::Spin() {
+  resume_ = false;
   Commit();
-  uint64_t deadline = NowNs() + wait_.spin_ns;
-  do {
-    // Ready: the eventfd is signalled too, so the poll phase runs OnReadable at once.
-    if (core_->CompletionsReady()) return;
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#elif defined(__aarch64__)
-    asm volatile("yield");
-#endif
-  } while (NowNs() < deadline);
+  // Poll when the policy says so, at low depth, and only for requests not polled for
+  // already (a poll that reached its limit left them to epoll).
+  if (in_flight_ == 0 || in_flight_ > kLowDepth || policy_.Mode() != WaitMode::kSpin || !fresh)
+    return Idle(false);
+  Spin();
+}
+
+// Polls the ring (Poll(): the kernel's pending completion work is run) and settles
+// what it finds right here, commits what the reactions queued on any device, and polls
+// again while requests are in flight at low depth, each for at most the policy's
+// limit. When the budget of this turn is spent, the next turn polls on (Idle).
+void CompletionPump::Spin() {
+  std::shared_ptr<bool> alive = alive_;
+  uint64_t now = NowNs();
+  const uint64_t budget_end = now + kSpinBudgetNs;
+  uint64_t deadline = now + policy_.SpinLimitNs();
+  for (;;) {
+    if (core_->Poll()) {
+      SysEventfdDrain(core_->EventFd());
+      ++stats_.spin_reaps;
+      if (!ReapAndSettle(false)) return;  // a reaction closed the device
+      // Reactions may have queued requests on other devices whose hooks ran already.
+      for (CompletionPump* p : live_pumps) p->Commit();
+      if (!*alive) return;
+      fresh_ = false;
+      if (in_flight_ == 0 || in_flight_ > kLowDepth || policy_.Mode() != WaitMode::kSpin)
+        return Idle(false);
+      now = NowNs();
+      deadline = now + policy_.SpinLimitNs();
+    } else {
+      Pause();
+      now = NowNs();
+      // Slower than a sleeping round trip: a sleep is as fast from here on.
+      if (now >= deadline) return Idle(false);
+    }
+    if (now >= budget_end) break;
+  }
+  resume_ = true;
+  Idle(true);
+}
+
+void CompletionPump::Idle(bool on) {
+  if (on == idle_on_) return;
+  idle_on_ = on;
+  if (on)
+    uv_idle_start(idle_, [](uv_idle_t*) {});
+  else
+    uv_idle_stop(idle_);
 }
 
 void CompletionPump::OnReadable() {
@@ -161,13 +178,14 @@ bool CompletionPump::ReapAndSettle(bool commit) {
   napi_callback_scope cb_scope;
   napi_open_callback_scope(env_, resource_.Value(), *async_, &cb_scope);
   if (in_flight_ <= kLowDepth) {
-    // The device's round trip at low depth, a moving average (1/8 per sample) of what
-    // reads and writes took, submit to reap.
+    // What this way of waiting gave: each read's and write's round trip, submit to reap
+    // (the CPU clock is read only where a measuring window opens or closes).
     for (Request* r : reaped_) {
       if (r->op != Op::kRead && r->op != Op::kWrite) continue;
-      uint64_t sample = r->t_complete - r->t_submit;
-      rtt_ns_ = rtt_ns_ ? rtt_ns_ - rtt_ns_ / 8 + sample / 8 : sample;
+      policy_.Sample(r->t_complete - r->t_submit, policy_.WantsCpuClock() ? SysThreadCpuNs() : 0);
     }
+  } else {
+    policy_.Interrupt();
   }
   in_flight_ -= reaped_.size();
   ++stats_.reaps;

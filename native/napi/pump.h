@@ -3,9 +3,10 @@
 // as what the kernel has; the rest from a uv_prepare hook just before the loop polls,
 // or right after a batch of completions was settled); one uv_poll on
 // the engine's eventfd reaps whole requests on the JS thread and settles them inside
-// a callback scope, so promise reactions run at once. With completion: 'adaptive', at
-// low depth on a device whose measured round trip is short, the prepare hook first
-// waits for completions in the kernel and settles them itself (PumpWait, OnPrepare).
+// a callback scope, so promise reactions run at once. At low depth, where the
+// WaitPolicy says polling pays on this device (or spinUs asks for it), the prepare hook
+// polls the ring instead of letting the loop sleep, and settles what it finds itself
+// (OnPrepare, Spin).
 #pragma once
 
 #include <napi.h>
@@ -15,6 +16,7 @@
 #include <vector>
 
 #include "engine/io_core.h"
+#include "napi/wait_policy.h"
 
 namespace rawio {
 
@@ -28,12 +30,11 @@ class PumpClient {
   virtual void Busy(bool busy) = 0;
 };
 
-// How the pump waits for completions before the loop sleeps in epoll.
+// How the pump waits for completions at low depth (wait_policy.h).
 struct PumpWait {
-  // Wait in the kernel (io_uring_enter with a timeout) when the device's measured round
-  // trip is short, and settle there (completion: 'adaptive'); never spins.
-  bool adaptive = false;
-  // > 0: busy-poll the completion queue in user space this long instead (spinUs).
+  // completion: 'adaptive' (measure, and poll where it pays); false: 'epoll'.
+  bool adaptive = true;
+  // > 0: always poll, this long at most per request (spinUs).
   uint64_t spin_ns = 0;
 };
 
@@ -43,6 +44,7 @@ struct PumpStats {
   uint64_t commits = 0;  // batches of new requests handed to the kernel (one io_uring_enter)
   uint64_t reaps = 0;    // reaps that found whole requests
   uint64_t reaped = 0;   // requests they settled
+  uint64_t spin_reaps = 0;  // of those reaps, the ones a poll found (not epoll)
 };
 
 class CompletionPump {
@@ -57,6 +59,7 @@ class CompletionPump {
   IoCore* Core() const { return core_.get(); }
   size_t InFlight() const { return in_flight_; }
   const PumpStats& Stats() const { return stats_; }
+  const WaitPolicy& Policy() const { return policy_; }
   // Queues the request; it is committed before the loop next polls.
   void Submit(Request* req);
 
@@ -66,16 +69,18 @@ class CompletionPump {
   void OnPrepare();
   void Commit();
   void Spin();
-  uint64_t WaitNs() const;
+  void Idle(bool on);
 
   napi_env env_;
   std::unique_ptr<IoCore> core_;
   PumpClient* client_;
-  PumpWait wait_;
-  uint64_t rtt_ns_ = 0;  // the device's round trip at low depth (moving average); 0: unknown
-  bool fresh_ = false;   // submitted or settled since the last prepare: worth a wait again
+  WaitPolicy policy_;
+  bool fresh_ = false;   // submitted or settled since the last prepare: worth a poll again
+  bool resume_ = false;  // a poll spent its budget with requests in flight: poll on
+  bool idle_on_ = false;
   uv_poll_t* poll_ = nullptr;
   uv_prepare_t* prepare_ = nullptr;
+  uv_idle_t* idle_ = nullptr;
   bool commit_pending_ = false;  // requests were queued since the last commit
   size_t queued_ = 0;            // requests Submit() queued since the last commit
   PumpStats stats_;
