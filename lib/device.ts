@@ -42,15 +42,15 @@ export interface OpenOptions {
   /** Requests the engine keeps in the kernel at once (default 128). */
   depth?: number
   /**
-   * How the event loop waits for completions. 'epoll' (the default): it sleeps in epoll on the
-   * engine's eventfd; the io_uring ring runs completion work cooperatively (COOP_TASKRUN), never as
-   * an interrupt of running JavaScript. 'adaptive': while at most 4 requests are in flight on a
-   * device whose measured round trip is at most 100 µs, the loop first waits in the kernel
-   * (io_uring_enter with a timeout of twice that round trip) and settles what came before it
-   * sleeps; never a user-space spin. What each measured: docs/architecture.md, "Completions".
+   * How the event loop waits for completions while at most 4 requests are in flight.
+   * 'adaptive' (the default): the device is measured both ways, asleep in epoll and polling the
+   * ring from the loop's prepare hook (settling there), and polls only where the CPU that adds per
+   * request is at most the latency it saves; a poll never lasts longer than a sleeping round trip,
+   * and after 250 µs the loop serves its other handles before it polls on. 'epoll': always sleep.
+   * `info().wait` shows the choice and its measures; docs/architecture.md, "Completions".
    */
   completion?: 'epoll' | 'adaptive'
-  /** Microseconds to busy-poll the completion queue before the loop sleeps (default 0: never). */
+  /** Always poll, for up to this many microseconds per request (overrides `completion`; default 0). */
   spinUs?: number
   /**
    * Where requests must end: 'size' (default) at the size; 'sectors' at the size rounded up to

@@ -68,6 +68,8 @@ export type {
   NativeDeviceInfo,
   NativeGeometry,
   NativeOpenOptions,
+  WaitEstimate,
+  WaitInfo,
 } from './native'
 export { type RawWindow, RawWindowError } from './raw-window'
 export { type IoReportOptions, type OutputMode, processSink, Reporter, type Sink, stringSink } from './report'

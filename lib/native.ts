@@ -60,6 +60,31 @@ export interface NativeDeviceInfo {
   /** Reaps that found whole requests since the open, and the requests they settled. */
   reaps: number
   reaped: number
+  /** Of those reaps, the ones the pump's poll found (the rest: the loop woke from epoll). */
+  spinReaps: number
+  /** How the pump waits for completions at low depth (native/napi/wait_policy.h). */
+  wait: WaitInfo
+}
+
+/** What one way of waiting measured on the device, per request. */
+export interface WaitEstimate {
+  /** Mean round trip, submit to reap. */
+  rttNs: number
+  /** The JS thread's CPU time (user + system). */
+  cpuNs: number
+}
+
+export interface WaitInfo {
+  /** The way the loop waits now: asleep in epoll, or polling the ring. */
+  mode: 'sleep' | 'spin'
+  /** The way the estimates favour; differs from mode only while the other way is re-measured. */
+  chosen: 'sleep' | 'spin'
+  /** completion: 'adaptive' (false: 'epoll', or a fixed spinUs). */
+  adaptive: boolean
+  /** Measuring windows closed so far (16 low-depth requests each). */
+  windows: number
+  sleep: WaitEstimate | null
+  spin: WaitEstimate | null
 }
 
 export type Buffers = Uint8Array | Uint8Array[]

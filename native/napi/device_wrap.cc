@@ -269,13 +269,15 @@ Napi::Value DeviceWrap::Info(const Napi::CallbackInfo& info) {
   return o;
 }
 
-// {mode: 'sleep'|'spin', adaptive, windows, sleep, spin}: how the pump waits at low
-// depth, and what it measured of each way ({rttNs, cpuNs} per request, or null).
+// {mode, chosen: 'sleep'|'spin', adaptive, windows, sleep, spin}: how the pump waits at
+// low depth now and by choice (they differ during a probe), and what it measured of
+// each way ({rttNs, cpuNs} per request, or null).
 Napi::Object DeviceWrap::WaitInfo(Napi::Env env) const {
   Napi::Object w = Napi::Object::New(env);
   if (!pump_) return w;
   const WaitPolicy& p = pump_->Policy();
   w.Set("mode", p.Mode() == WaitMode::kSpin ? "spin" : "sleep");
+  w.Set("chosen", p.Chosen() == WaitMode::kSpin ? "spin" : "sleep");
   w.Set("adaptive", Napi::Boolean::New(env, p.Adaptive()));
   w.Set("windows", Napi::Number::New(env, static_cast<double>(p.Windows())));
   for (WaitMode m : {WaitMode::kSleep, WaitMode::kSpin}) {

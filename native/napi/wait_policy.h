@@ -55,6 +55,8 @@ class WaitPolicy {
   void Interrupt() { count_ = 0; }
 
   bool Adaptive() const { return adaptive_; }
+  // The way the estimates favour (Mode() differs from it only during a probe).
+  WaitMode Chosen() const { return adaptive_ ? chosen_ : mode_; }
   const WaitEstimate& Estimate(WaitMode m) const { return est_[static_cast<int>(m)]; }
   uint64_t Windows() const { return windows_; }
 

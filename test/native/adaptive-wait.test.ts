@@ -1,9 +1,11 @@
-// The pump's adaptive wait (completion: 'adaptive', native/napi/pump.cc): on a fast device at low depth the loop waits for a
-// completion in io_uring_enter from its prepare hook and settles it there. What promise reactions do
-// from that hook must work as from the poll phase: a request started on another device is submitted
-// at once (its own hook may have run already in this turn of the loop), a device closed from a
-// reaction is gone cleanly, and the results are the kernel's. Targets: files in /dev/shm (reads
-// complete at submit) and on ext4 with O_DIRECT, and a loop device over /dev/shm.
+// The pump's poll (native/napi/pump.cc): at low depth, where completion: 'adaptive' finds it pays
+// (or spinUs asks for it), the loop polls the ring from its prepare hook and settles what it finds
+// there. What promise reactions do from that hook must work as from the poll phase: a request
+// started on another device is submitted at once (its own hook may have run already in this turn
+// of the loop), a device closed from a reaction is gone cleanly, and the results are the kernel's.
+// Each case runs with the adaptive policy (which polls in some windows) and with spinUs (which
+// always polls). Targets: files in /dev/shm (reads complete at submit) and on ext4 with O_DIRECT,
+// and a loop device over /dev/shm. The policy itself: wait-policy.test.ts.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -36,14 +38,19 @@ const targets: Target[] = [
 if (isRoot && !skipReason(loopUnavailable(), 'the adaptive wait on a loop device'))
   targets.push(['a loop device over /dev/shm', () => scratch.loop(shmFile('l.img', 1 << 20, 0x11)), 'none'])
 
-describe.skipIf(skipReason(uringUnavailable(), 'adaptive wait tests'))('adaptive wait (io_uring)', () => {
-  describe.each(targets)('%s', (_name, make, cache) => {
+const waits: Array<[string, OpenOptions]> = [
+  ['adaptive', { completion: 'adaptive' }],
+  ['spin', { spinUs: 20_000 }],
+]
+
+describe.skipIf(skipReason(uringUnavailable(), 'adaptive wait tests'))('polling from the prepare hook (io_uring)', () => {
+  describe.each(targets.flatMap(([n, m, c]) => waits.map(([w, o]) => [`${n}, ${w}`, m, c, w, o] as const)))('%s', (_name, make, cache, wait, waitOpts) => {
     it('a reaction starts a read on a device opened later: it is submitted at once', {
       timeout: 120_000,
     }, async () => {
       // In a child whose loop holds nothing else (ping-pong-child.ts): a read left unsubmitted
       // there hangs the child, however loaded the machine, instead of waiting for a stray wake-up.
-      const r = await runChild(script, [make(), 'io_uring', 'adaptive', cache as string, '17', '50', '300'])
+      const r = await runChild(script, [make(), 'io_uring', wait, cache as string, '17', '50', '300'])
       expect(r, r.err).toMatchObject({ hung: false, signal: null, code: 0 })
       expect(JSON.parse(r.out)).toEqual({ ok: true, reads: 600 })
     })
@@ -52,10 +59,10 @@ describe.skipIf(skipReason(uringUnavailable(), 'adaptive wait tests'))('adaptive
       timeout: 20_000,
     }, async () => {
       const path = make()
-      const other = await Device.open(path, { cache, engine: 'io_uring', completion: 'adaptive' })
+      const other = await Device.open(path, { cache, engine: 'io_uring', ...waitOpts })
       try {
         for (let round = 0; round < 20; round++) {
-          const dev = await Device.open(path, { cache, engine: 'io_uring', completion: 'adaptive' })
+          const dev = await Device.open(path, { cache, engine: 'io_uring', ...waitOpts })
           for (let i = 0; i < 20; i++) await dev.read(i * 4096, 4096)
           const pending = other.read(0, 4096)
           await dev.read(0, 4096).then(() => dev.close())
@@ -71,7 +78,7 @@ describe.skipIf(skipReason(uringUnavailable(), 'adaptive wait tests'))('adaptive
       timeout: 20_000,
     }, async () => {
       const path = make()
-      const dev = await Device.open(path, { cache, engine: 'io_uring', completion: 'adaptive' })
+      const dev = await Device.open(path, { cache, engine: 'io_uring', ...waitOpts })
       try {
         for (const depth of [1, 2, 4, 5, 8]) {
           let done = 0
