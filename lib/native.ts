@@ -81,7 +81,7 @@ export interface WaitInfo {
   chosen: 'sleep' | 'spin'
   /** completion: 'adaptive' (false: 'epoll', or a fixed spinUs). */
   adaptive: boolean
-  /** Measuring windows closed so far (16 low-depth requests each). */
+  /** Measuring windows closed so far (32 low-depth requests each). */
   windows: number
   sleep: WaitEstimate | null
   spin: WaitEstimate | null

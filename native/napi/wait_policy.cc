@@ -42,12 +42,14 @@ void WaitPolicy::CloseWindow(uint64_t cpu_ns) {
   WaitEstimate& e = est_[static_cast<int>(mode_)];
   uint64_t rtt = rtt_sum_ / n;
   uint64_t cpu = cpu_ns > cpu_start_ ? (cpu_ns - cpu_start_) / n : 0;
-  if (!e.known || probing_) {
-    // A probe measures the way not used for a long while: what it finds replaces the old.
+  if (!e.known) {
     e = WaitEstimate{true, rtt, cpu};
-  } else {  // the way in use: a moving average, 1/4 per window
-    e.rtt_ns = e.rtt_ns - e.rtt_ns / 4 + rtt / 4;
-    e.cpu_ns = e.cpu_ns - e.cpu_ns / 4 + cpu / 4;
+  } else {
+    // Moving averages: 1/4 per window of the way in use; a probe, which measures the way not
+    // used for a while, weighs 1/2.
+    unsigned shift = probing_ ? 1 : 2;
+    e.rtt_ns = e.rtt_ns - (e.rtt_ns >> shift) + (rtt >> shift);
+    e.cpu_ns = e.cpu_ns - (e.cpu_ns >> shift) + (cpu >> shift);
   }
   // Both ways measured once before any choice: asleep first, then polling.
   if (!est_[static_cast<int>(WaitMode::kSpin)].known) {
@@ -56,9 +58,10 @@ void WaitPolicy::CloseWindow(uint64_t cpu_ns) {
   }
   WaitMode better = Better();
   if (probing_) {
-    // The probe either confirmed the choice (probe half as often) or overturned it.
+    // Each probe comes twice as late as the one before: noise cannot make the two ways take
+    // turns, and the way in use goes on being measured all along.
     probing_ = false;
-    probe_every_ = better == chosen_ ? std::min(probe_every_ * 2, kProbeMax) : kProbeFirst;
+    probe_every_ = std::min(probe_every_ * 2, kProbeMax);
     since_probe_ = 0;
   } else if (++since_probe_ >= probe_every_) {
     probing_ = true;

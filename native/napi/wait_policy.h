@@ -5,17 +5,18 @@
 //
 // completion: 'adaptive' (the default) measures both ways on the device, in windows of
 // kWindow requests: the round trip (submit to reap) and the JS thread's CPU time per
-// request. It polls only where that pays by the one rule
+// request, as moving averages (1/4 per window of the way in use). It polls only where
+// that pays by the one rule
 //
 //     CPU the spin adds per request <= latency it saves per request
 //     (cpu_spin - cpu_sleep)        <= (rtt_sleep - rtt_spin)
 //
 // and never polls longer, per request, than a sleeping round trip took (beyond that a
-// sleep would have been as fast). The way not chosen is measured again for one window
-// after kProbeFirst windows, then after twice as many each time it loses again, up to
-// kProbeMax (a probe's result replaces the old estimate; the way in use is a moving
-// average): on a device where polling never pays, the probes cost at most 1/kProbeMax
-// of the requests. The device's first window is a warm-up, not a measure. completion: 'epoll' always sleeps; spinUs N always polls, N µs at most.
+// sleep would have been as fast). The way not in use is measured again for one window
+// (weighing 1/2) after kProbeFirst windows, then each time twice as late, up to every
+// kProbeMax windows: on a device where polling never pays, the probes cost at most
+// 1/kProbeMax of the requests. The device's first window is a warm-up, not a measure.
+// completion: 'epoll' always sleeps; spinUs N always polls, N µs at most.
 #pragma once
 
 #include <cstdint>
@@ -32,7 +33,7 @@ struct WaitEstimate {
 
 class WaitPolicy {
  public:
-  static constexpr unsigned kWindow = 16;
+  static constexpr unsigned kWindow = 32;
   static constexpr unsigned kProbeFirst = 8;
   static constexpr unsigned kProbeMax = 1024;
 
