@@ -212,13 +212,15 @@ void JobRunner::Run() {
       stats_.depth.Submitted(fresh_.size(), in_flight_);
       fresh_.clear();
     }
-    if (more) {
-      // As fio: fill the queue (batch_submit per call) before reaping anything, so the depth
-      // builds up to iodepth even when the device completes as fast as it is fed.
-      core_->Commit();
-      now = NowNs();
-      continue;
-    }
+    // As fio (td_io_commit, then io_u_queued_complete): what was issued goes to the kernel in
+    // a call of its own, and the wait for completions is another. Fill the queue
+    // (batch_submit per call) before reaping anything, so the depth builds up to iodepth
+    // even when the device completes as fast as it is fed. At depth 1 this is two
+    // io_uring_enter calls a request, as fio makes; one that submits and sleeps at once was
+    // slower on a loop device over /dev/shm (docs/bench.md, "Comparison with fio").
+    core_->Commit();
+    now = NowNs();
+    if (more) continue;
     done_.clear();
     r = core_->Reap(1, &done_);
     now = NowNs();
