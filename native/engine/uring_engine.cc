@@ -279,7 +279,8 @@ class UringEngine final : public Engine {
     !defined(RAWIO_URING_PROBED)
     // Nothing is left in the SQ ring between commits (the pump commits before it
     // polls), so this enters the kernel only to run the flagged work.
-    if (coop_ && !dead_ && (__atomic_load_n(ring_.sq.kflags, __ATOMIC_ACQUIRE) & IORING_SQ_TASKRUN) &&
+    if (coop_ && !dead_ &&
+        (__atomic_load_n(ring_.sq.kflags, __ATOMIC_ACQUIRE) & IORING_SQ_TASKRUN) &&
         io_uring_sq_ready(&ring_) == 0) {
       io_uring_submit_and_get_events(&ring_);
       return io_uring_cq_ready(&ring_) > 0;
@@ -446,7 +447,7 @@ class UringEngine final : public Engine {
   bool ring_ok_ = false;
   bool disabled_ = false;
   bool defer_ = false;
-  bool coop_ = false;   // COOP_TASKRUN|TASKRUN_FLAG: completions wait for this thread (Poll)
+  bool coop_ = false;  // COOP_TASKRUN|TASKRUN_FLAG: completions wait for this thread (Poll)
   bool poll_ = false;
   bool fixed_ = false;
   bool fallocate_ = false;

@@ -41,9 +41,9 @@ struct PumpWait {
 // How the pump batched, since the device was opened (info(): requests per commit and
 // per reap, the figures scripts/bench-api.mjs prints).
 struct PumpStats {
-  uint64_t commits = 0;  // batches of new requests handed to the kernel (one io_uring_enter)
-  uint64_t reaps = 0;    // reaps that found whole requests
-  uint64_t reaped = 0;   // requests they settled
+  uint64_t commits = 0;     // batches of new requests handed to the kernel (one io_uring_enter)
+  uint64_t reaps = 0;       // reaps that found whole requests
+  uint64_t reaped = 0;      // requests they settled
   uint64_t spin_reaps = 0;  // of those reaps, the ones a poll found (not epoll)
 };
 

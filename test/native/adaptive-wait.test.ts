@@ -43,71 +43,77 @@ const waits: Array<[string, OpenOptions]> = [
   ['spin', { spinUs: 20_000 }],
 ]
 
-describe.skipIf(skipReason(uringUnavailable(), 'adaptive wait tests'))('polling from the prepare hook (io_uring)', () => {
-  describe.each(targets.flatMap(([n, m, c]) => waits.map(([w, o]) => [`${n}, ${w}`, m, c, w, o] as const)))('%s', (_name, make, cache, wait, waitOpts) => {
-    it('a reaction starts a read on a device opened later: it is submitted at once', {
-      timeout: 120_000,
-    }, async () => {
-      // In a child whose loop holds nothing else (ping-pong-child.ts): a read left unsubmitted
-      // there hangs the child, however loaded the machine, instead of waiting for a stray wake-up.
-      const r = await runChild(script, [make(), 'io_uring', wait, cache as string, '17', '50', '300'])
-      expect(r, r.err).toMatchObject({ hung: false, signal: null, code: 0 })
-      expect(JSON.parse(r.out)).toEqual({ ok: true, reads: 600 })
-    })
+describe.skipIf(skipReason(uringUnavailable(), 'adaptive wait tests'))(
+  'polling from the prepare hook (io_uring)',
+  () => {
+    describe.each(targets.flatMap(([n, m, c]) => waits.map(([w, o]) => [`${n}, ${w}`, m, c, w, o] as const)))(
+      '%s',
+      (_name, make, cache, wait, waitOpts) => {
+        it('a reaction starts a read on a device opened later: it is submitted at once', {
+          timeout: 120_000,
+        }, async () => {
+          // In a child whose loop holds nothing else (ping-pong-child.ts): a read left unsubmitted
+          // there hangs the child, however loaded the machine, instead of waiting for a stray wake-up.
+          const r = await runChild(script, [make(), 'io_uring', wait, cache as string, '17', '50', '300'])
+          expect(r, r.err).toMatchObject({ hung: false, signal: null, code: 0 })
+          expect(JSON.parse(r.out)).toEqual({ ok: true, reads: 600 })
+        })
 
-    it('a device closed from a reaction, with requests of another in flight', {
-      timeout: 20_000,
-    }, async () => {
-      const path = make()
-      const other = await Device.open(path, { cache, engine: 'io_uring', ...waitOpts })
-      try {
-        for (let round = 0; round < 20; round++) {
-          const dev = await Device.open(path, { cache, engine: 'io_uring', ...waitOpts })
-          for (let i = 0; i < 20; i++) await dev.read(i * 4096, 4096)
-          const pending = other.read(0, 4096)
-          await dev.read(0, 4096).then(() => dev.close())
-          await expect(dev.read(0, 4096)).rejects.toThrow(/device is closed/)
-          expect((await pending).data[0]).toBe(0x11)
-        }
-      } finally {
-        await other.close()
-      }
-    })
-
-    it('depth 1 to 8 in one loop: every read completes with the bytes on disk', {
-      timeout: 20_000,
-    }, async () => {
-      const path = make()
-      const dev = await Device.open(path, { cache, engine: 'io_uring', ...waitOpts })
-      try {
-        for (const depth of [1, 2, 4, 5, 8]) {
-          let done = 0
-          const worker = async () => {
-            for (let i = 0; i < 100; i++) {
-              const r = await dev.read(((i * 7) % 200) * 4096, 4096)
-              expect(r.bytes).toBe(4096)
-              expect(r.data.every((b) => b === 0x11)).toBe(true)
-              done++
+        it('a device closed from a reaction, with requests of another in flight', {
+          timeout: 20_000,
+        }, async () => {
+          const path = make()
+          const other = await Device.open(path, { cache, engine: 'io_uring', ...waitOpts })
+          try {
+            for (let round = 0; round < 20; round++) {
+              const dev = await Device.open(path, { cache, engine: 'io_uring', ...waitOpts })
+              for (let i = 0; i < 20; i++) await dev.read(i * 4096, 4096)
+              const pending = other.read(0, 4096)
+              await dev.read(0, 4096).then(() => dev.close())
+              await expect(dev.read(0, 4096)).rejects.toThrow(/device is closed/)
+              expect((await pending).data[0]).toBe(0x11)
             }
+          } finally {
+            await other.close()
           }
-          await Promise.all(Array.from({ length: depth }, worker))
-          expect(done).toBe(100 * depth)
-        }
-      } finally {
+        })
+
+        it('depth 1 to 8 in one loop: every read completes with the bytes on disk', {
+          timeout: 20_000,
+        }, async () => {
+          const path = make()
+          const dev = await Device.open(path, { cache, engine: 'io_uring', ...waitOpts })
+          try {
+            for (const depth of [1, 2, 4, 5, 8]) {
+              let done = 0
+              const worker = async () => {
+                for (let i = 0; i < 100; i++) {
+                  const r = await dev.read(((i * 7) % 200) * 4096, 4096)
+                  expect(r.bytes).toBe(4096)
+                  expect(r.data.every((b) => b === 0x11)).toBe(true)
+                  done++
+                }
+              }
+              await Promise.all(Array.from({ length: depth }, worker))
+              expect(done).toBe(100 * depth)
+            }
+          } finally {
+            await dev.close()
+          }
+        })
+      },
+    )
+
+    it('completion and spinUs options: checked, and each mode reads', async () => {
+      const path = shmFile('opt.img', 1 << 16, 0)
+      await expect(Device.open(path, { spinUs: -1 })).rejects.toThrow()
+      await expect(Device.open(path, { completion: 'spin' as never })).rejects.toThrow(TypeError)
+      const modes: OpenOptions[] = [{}, { completion: 'epoll' }, { completion: 'adaptive' }, { spinUs: 20 }]
+      for (const mode of modes) {
+        const dev = await Device.open(path, { engine: 'io_uring', ...mode })
+        for (let i = 0; i < 20; i++) expect((await dev.read(i * 512, 4096)).bytes).toBe(4096)
         await dev.close()
       }
     })
-  })
-
-  it('completion and spinUs options: checked, and each mode reads', async () => {
-    const path = shmFile('opt.img', 1 << 16, 0)
-    await expect(Device.open(path, { spinUs: -1 })).rejects.toThrow()
-    await expect(Device.open(path, { completion: 'spin' as never })).rejects.toThrow(TypeError)
-    const modes: OpenOptions[] = [{}, { completion: 'epoll' }, { completion: 'adaptive' }, { spinUs: 20 }]
-    for (const mode of modes) {
-      const dev = await Device.open(path, { engine: 'io_uring', ...mode })
-      for (let i = 0; i < 20; i++) expect((await dev.read(i * 512, 4096)).bytes).toBe(4096)
-      await dev.close()
-    }
-  })
-})
+  },
+)

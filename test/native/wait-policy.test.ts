@@ -90,7 +90,9 @@ describe.skipIf(skipReason(uringUnavailable(), 'wait policy tests'))('completion
     })
   })
 
-  it('while a poll goes on, timers, immediates and other I/O are still served', { timeout: 60_000 }, async () => {
+  it('while a poll goes on, timers, immediates and other I/O are still served', {
+    timeout: 60_000,
+  }, async () => {
     const path = scratch.file('t.img', SIZE, 0x5a)
     const dev = await Device.open(path, { cache: 'none', engine: 'io_uring', spinUs: 20_000 })
     let ticks = 0
