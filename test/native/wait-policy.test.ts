@@ -50,9 +50,9 @@ describe.skipIf(skipReason(uringUnavailable(), 'wait policy tests'))('completion
     it('a poll finds its completions: the pending task work is run, not waited out', {
       timeout: 60_000,
     }, async () => {
-      // spinUs 20000 outlasts any round trip here, loaded or not. Polling cq_ready alone never saw
-      // a completion on this ring: the CQE is posted only once the thread enters the kernel, so
-      // every poll ran to its limit and the loop then woke from epoll (0 reaps by the poll).
+      // spinUs 20000 outlasts any round trip here, loaded or not. Polling cq_ready alone did not
+      // see a completion on this ring: the CQE is posted only once the thread enters the kernel,
+      // so a poll ran until a timer tick ran the work (about 4 ms a read) or to its limit.
       const info = await readLoop(make(), { spinUs: 20_000 }, 300)
       expect(info.reaped).toBe(300)
       expect(info.spinReaps).toBeGreaterThanOrEqual(0.5 * info.reaps)
