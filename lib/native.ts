@@ -68,7 +68,7 @@ export interface NativeDeviceInfo {
 
 /** What one way of waiting measured on the device, per request. */
 export interface WaitEstimate {
-  /** Mean round trip, submit to reap. */
+  /** Round trip, submit to reap: a moving average of each window's median. */
   rttNs: number
   /** The JS thread's CPU time (user + system). */
   cpuNs: number

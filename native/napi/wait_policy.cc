@@ -25,11 +25,11 @@ void WaitPolicy::Sample(uint64_t rtt_ns, uint64_t thread_cpu_ns) {
     // This sample opens the window: the CPU from here to its last sample is what the
     // window's kWindow requests cost.
     cpu_start_ = thread_cpu_ns;
-    rtt_sum_ = 0;
+
     count_ = 1;
     return;
   }
-  rtt_sum_ += rtt_ns;
+  rtts_[count_ - 1] = rtt_ns;
   if (++count_ <= kWindow) return;
   CloseWindow(thread_cpu_ns);
 }
@@ -40,7 +40,10 @@ void WaitPolicy::CloseWindow(uint64_t cpu_ns) {
   // The device's first window warms up (page faults, code not yet optimised): not a measure.
   if (windows_++ == 0) return;
   WaitEstimate& e = est_[static_cast<int>(mode_)];
-  uint64_t rtt = rtt_sum_ / n;
+  // The window's median round trip: a disk's rare stall of milliseconds would swing a mean,
+  // and with it the choice, though it costs either way of waiting the same.
+  std::nth_element(rtts_, rtts_ + n / 2, rtts_ + n);
+  uint64_t rtt = rtts_[n / 2];
   uint64_t cpu = cpu_ns > cpu_start_ ? (cpu_ns - cpu_start_) / n : 0;
   if (!e.known) {
     e = WaitEstimate{true, rtt, cpu};

@@ -4,8 +4,8 @@
 // way to wait next (docs/architecture.md, "Completions").
 //
 // completion: 'adaptive' (the default) measures both ways on the device, in windows of
-// kWindow requests: the round trip (submit to reap) and the JS thread's CPU time per
-// request, as moving averages (1/4 per window of the way in use). It polls only where
+// kWindow requests: the median round trip (submit to reap) and the JS thread's CPU time
+// per request, as moving averages (1/4 per window of the way in use). It polls only where
 // that pays by the one rule
 //
 //     CPU the spin adds per request <= latency it saves per request
@@ -27,7 +27,7 @@ enum class WaitMode : uint8_t { kSleep, kSpin };
 
 struct WaitEstimate {
   bool known = false;
-  uint64_t rtt_ns = 0;  // mean submit-to-reap time of a request
+  uint64_t rtt_ns = 0;  // submit-to-reap time of a request (a window's median)
   uint64_t cpu_ns = 0;  // the JS thread's CPU time per request (user + system)
 };
 
@@ -71,7 +71,7 @@ class WaitPolicy {
   WaitEstimate est_[2];
   // the window under way: samples so far (the first opens it), their round trips
   unsigned count_ = 0;
-  uint64_t rtt_sum_ = 0;
+  uint64_t rtts_[kWindow] = {};
   uint64_t cpu_start_ = 0;
   uint64_t windows_ = 0;
   // probing the way not chosen
