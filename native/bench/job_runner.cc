@@ -219,8 +219,10 @@ void JobRunner::Run() {
     // io_uring_enter calls a request, as fio makes; one that submits and sleeps at once was
     // slower on a loop device over /dev/shm (docs/bench.md, "Comparison with fio").
     core_->Commit();
-    now = NowNs();
-    if (more) continue;
+    if (more) {
+      now = NowNs();
+      continue;
+    }
     done_.clear();
     r = core_->Reap(1, &done_);
     now = NowNs();
