@@ -59,14 +59,16 @@ describe.skipIf(skipReason(uringUnavailable(), 'adaptive wait tests'))(
           expect(JSON.parse(r.out)).toEqual({ ok: true, reads: 600 })
         })
 
+        const open = (path: string) => Device.open(path, { cache, engine: 'io_uring', ...waitOpts })
+
         it('a device closed from a reaction, with requests of another in flight', {
           timeout: 20_000,
         }, async () => {
           const path = make()
-          const other = await Device.open(path, { cache, engine: 'io_uring', ...waitOpts })
+          const other = await open(path)
           try {
             for (let round = 0; round < 20; round++) {
-              const dev = await Device.open(path, { cache, engine: 'io_uring', ...waitOpts })
+              const dev = await open(path)
               for (let i = 0; i < 20; i++) await dev.read(i * 4096, 4096)
               const pending = other.read(0, 4096)
               await dev.read(0, 4096).then(() => dev.close())
@@ -82,7 +84,7 @@ describe.skipIf(skipReason(uringUnavailable(), 'adaptive wait tests'))(
           timeout: 20_000,
         }, async () => {
           const path = make()
-          const dev = await Device.open(path, { cache, engine: 'io_uring', ...waitOpts })
+          const dev = await open(path)
           try {
             for (const depth of [1, 2, 4, 5, 8]) {
               let done = 0
