@@ -53,6 +53,13 @@ export interface OpenOptions {
   /** Always poll, for up to this many microseconds per request (overrides `completion`; default 0). */
   spinUs?: number
   /**
+   * An allocBuffer buffer that requests keep using (its 8th request) joins io_uring's table of
+   * registered buffers on its own, so the kernel pins its pages once rather than per request;
+   * it leaves the table when JavaScript drops it (once the device is idle) or when
+   * registerBuffer() needs the room. Default true; false registers only what registerBuffer() asks.
+   */
+  autoRegister?: boolean
+  /**
    * Where requests must end: 'size' (default) at the size; 'sectors' at the size rounded up to
    * whole 512-byte sectors, qemu's view (bdrv_getlength): reads of that tail return zeroes.
    */
@@ -249,6 +256,7 @@ export class Device implements DriverContext {
       depth: opts.depth,
       spinUs: opts.spinUs,
       completion: opts.completion,
+      autoRegister: opts.autoRegister,
     })
     if (opts.window) {
       try {

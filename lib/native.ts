@@ -37,6 +37,7 @@ export interface NativeOpenOptions {
   depth?: number
   spinUs?: number
   completion?: 'epoll' | 'adaptive'
+  autoRegister?: boolean
 }
 
 export interface NativeDeviceInfo {
@@ -51,6 +52,8 @@ export interface NativeDeviceInfo {
   inFlight: number
   /** Buffers in the engine's fixed-buffer table now (qemu-io's -r). */
   registeredBuffers: number
+  /** allocBuffer blocks the device put in that table on its own, as requests kept using them. */
+  autoRegisteredBuffers: number
   /** Reads and writes the ring ran with a fixed-buffer opcode (READ_FIXED, WRITEV_FIXED, ...). */
   fixedIo: number
   /** Vectored requests in a registered buffer run as READV_FIXED/WRITEV_FIXED (Linux 6.15+). */

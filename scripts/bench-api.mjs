@@ -15,7 +15,8 @@
 //        [--modes adaptive,epoll,spin50] [--targets ext4,dio,shm] [--depths 1,32] [--dir DIR]
 //        [--size-mib N]
 // --modes with several values runs each as its own rawio variant, alternating with fio and with
-// each other: 'adaptive' (the default completion), 'epoll', spinN (spinUs N).
+// each other: 'adaptive' (the default completion), 'epoll', spinN (spinUs N); a '+noreg' suffix
+// (e.g. adaptive+noreg) turns autoRegister off, as fio runs without --fixedbufs.
 import { spawnSync } from 'node:child_process'
 import { mkdtempSync } from 'node:fs'
 import { createRequire } from 'node:module'
@@ -28,9 +29,18 @@ const seconds = Number(opt('seconds', '3'))
 const engine = opt('engine', 'io_uring')
 const rounds = Number(opt('rounds', '3'))
 const sizeMiB = Number(opt('size-mib', '256'))
-// rawio variants: 'adaptive' (the default), 'epoll', or spinN (poll N µs)
+// rawio variants: 'adaptive' (the default), 'epoll', or spinN (poll N µs); '+noreg' after one turns
+// the automatic buffer registration off (autoRegister: false)
 const variants = opt('modes', 'adaptive').split(',')
-const modeOptions = (m) => (m.startsWith('spin') ? { spinUs: Number(m.slice(4)) } : { completion: m })
+const modeOptions = (v) => {
+  const [m, ...flags] = v.split('+')
+  const o = m.startsWith('spin') ? { spinUs: Number(m.slice(4)) } : { completion: m }
+  for (const f of flags) {
+    if (f !== 'noreg') throw new Error(`bench-api: unknown mode flag '+${f}'`)
+    o.autoRegister = false
+  }
+  return o
+}
 const wanted = opt('targets', 'ext4,dio,shm').split(',')
 const depths = opt('depths', '1,32').split(',').map(Number)
 

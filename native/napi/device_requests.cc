@@ -68,7 +68,8 @@ Napi::Value DeviceWrap::SubmitRw(const Napi::CallbackInfo& info, Op op) {
   if (op == Op::kWrite && info[2].ToBoolean().Value()) p->rw_flags = RWF_DSYNC;
   p->length = HoldViews(env, info[0], op == Op::kWrite ? Access::kIn : Access::kOut, &p->held);
   for (const HeldView& h : p->held) p->iov.push_back({h.mem, h.len});
-  p->buf_index = fixed_.Claim(p->iov);  // in a registered buffer: READ_FIXED/WRITE_FIXED
+  // in a registered buffer (or one that joins the table now): READ_FIXED/WRITE_FIXED
+  p->buf_index = fixed_.Claim(p->held, p->iov, pump_->Core());
   return Start(env, p.release());
 }
 

@@ -83,6 +83,7 @@ DeviceWrap::DeviceWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Device
         env, "completion must be 'epoll' or 'adaptive', got '" + completion + "'");
   wait.adaptive = completion == "adaptive";
   wait.spin_ns = std::min<uint64_t>(ReadU64(opts, "spinUs", 0), kMaxSpinUs) * 1000;
+  fixed_ = FixedBuffers(ReadBool(opts, "autoRegister", true));
 
   std::string why;
   int r = OpenTarget(spec, &opened_, &why);
@@ -125,10 +126,12 @@ void DeviceWrap::CheckIdle(Napi::Env env, const char* what) const {
 }
 
 void DeviceWrap::Busy(bool busy) {
-  if (busy)
+  if (busy) {
     Ref();  // keep this object alive while the kernel owns requests
-  else
-    Unref();
+    return;
+  }
+  if (pump_) fixed_.Sweep(pump_->Core());  // blocks JavaScript let go leave the table
+  Unref();
 }
 
 Napi::Value DeviceWrap::Probe(const Napi::CallbackInfo& info) {
@@ -257,6 +260,8 @@ Napi::Value DeviceWrap::Info(const Napi::CallbackInfo& info) {
   o.Set("readOnly", Napi::Boolean::New(env, opened_.read_only));
   o.Set("inFlight", Napi::Number::New(env, static_cast<double>(InFlight())));
   o.Set("registeredBuffers", Napi::Number::New(env, static_cast<double>(fixed_.Registered())));
+  o.Set("autoRegisteredBuffers",
+        Napi::Number::New(env, static_cast<double>(fixed_.AutoRegistered())));
   o.Set("fixedIo",
         Napi::Number::New(env, pump_ ? static_cast<double>(pump_->Core()->FixedIo()) : 0));
   o.Set("fixedVectored", Napi::Boolean::New(env, pump_ && pump_->Core()->FixedVectored()));

@@ -31,6 +31,13 @@ class AlignedBlock {
   void Unref() {
     if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) Recycle(this);
   }
+  // The references held now (1 alone: only the caller's).
+  uint32_t Refs() const { return refs_.load(std::memory_order_acquire); }
+  // A bounce block (Bounce()), recycled per request: never worth keeping registered.
+  bool IsBounce() const { return bounce_class_ >= 0; }
+  // Counts one more request that used this block in place; returns the count (napi/fixed_buffers.h
+  // registers a block that requests keep using).
+  uint32_t Touch() { return uses_.fetch_add(1, std::memory_order_relaxed) + 1; }
 
  private:
   AlignedBlock(void* raw, uint8_t* base, size_t size)
@@ -39,6 +46,7 @@ class AlignedBlock {
   static void Recycle(AlignedBlock* block);
 
   std::atomic<uint32_t> refs_{1};
+  std::atomic<uint32_t> uses_{0};
   void* raw_;      // what malloc/calloc returned
   uint8_t* base_;  // the aligned start
   uint8_t* data_;  // base_ + misalign

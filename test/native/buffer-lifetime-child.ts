@@ -4,8 +4,10 @@
 // heap is collected and refilled with new arrays while the kernel owns the requests. It prints one
 // JSON line; any misbehaviour is a thrown error (exit 1) or, before the fix, a crash.
 //
-// argv: target engine op detach kind rounds
+// argv: target engine op detach kind rounds [hot]
 //   op: read | write | stamp (the stamp codec's fillAsync on libuv's pool; target unused); detach: clone | transfer | worker | drop; kind: native (allocBuffer) | user
+//   hot: each buffer let go is first read HOT_USES times, so that it joins io_uring's fixed-buffer
+//   table on its own (native/napi/fixed_buffers.h) before the request it is let go under
 import { openSync, readSync } from 'node:fs'
 import { Worker } from 'node:worker_threads'
 import { allocAligned, isAligned } from '../../lib/buffers'
@@ -17,6 +19,8 @@ export const BLOCK = 4096
 export const DETACHED = 128
 /** Requests per round on buffers user code keeps: their data is checked. */
 export const KEPT = 16
+/** Reads that make a buffer hot: it joins the fixed-buffer table at its 8th request. */
+export const HOT_USES = 8
 
 /** The byte every block of the target holds before a read run (never 0x11, the filler's byte). */
 export function readPattern(block: number): number {
@@ -37,10 +41,11 @@ interface Args {
   detach: Detach
   kind: 'native' | 'user'
   rounds: number
+  hot: boolean
 }
 
 function parseArgs(): Args {
-  const [target, engine, op, detach, kind, rounds] = process.argv.slice(2)
+  const [target, engine, op, detach, kind, rounds, hot] = process.argv.slice(2)
   return {
     target,
     engine: engine as EngineChoice,
@@ -48,6 +53,7 @@ function parseArgs(): Args {
     detach: detach as Detach,
     kind: kind as Args['kind'],
     rounds: Number(rounds),
+    hot: hot === 'hot',
   }
 }
 
@@ -214,6 +220,7 @@ async function main(): Promise<void> {
   const detach = detacher(a.detach, op, worker, tally)
   let settled = 0
   let failed = 0
+  let autoMax = 0 // the most buffers in the fixed-buffer table on their own, seen after a round's submissions
   for (let r = 0; r < a.rounds; r++) {
     const ps: Promise<unknown>[] = []
     const kept: { block: number; buf: Uint8Array }[] = []
@@ -222,8 +229,9 @@ async function main(): Promise<void> {
       const off = i * BLOCK
       // 'drop' keeps no reference at all: the buffer lives only in the call
       const b = a.detach === 'drop' && i < DETACHED ? null : alloc(BLOCK)
-      if (a.op === 'write') b?.fill(writePattern(r, i))
-      const arg = b ?? alloc(BLOCK).fill(a.op === 'write' ? writePattern(r, i) : 0)
+      const arg = b ?? alloc(BLOCK).fill(0)
+      if (a.hot && i < DETACHED) for (let k = 0; k < HOT_USES; k++) await dev.readv(off, [arg])
+      if (a.op === 'write') arg.fill(writePattern(r, i))
       const p = a.op === 'read' ? dev.readv(off, [arg]) : dev.writev(off, [arg])
       ps.push(
         p.then(
@@ -240,6 +248,7 @@ async function main(): Promise<void> {
         first ??= b
       }
     }
+    autoMax = Math.max(autoMax, dev.info().autoRegisteredBuffers)
     gc?.()
     const f = Array.from({ length: 2000 }, () => new Uint8Array(BLOCK).fill(0x11))
     await Promise.all(ps)
@@ -262,7 +271,7 @@ async function main(): Promise<void> {
   await worker?.terminate()
   gc?.()
   process.stdout.write(
-    `${JSON.stringify({ ok: true, fallback, settled, ...tally, rss: process.memoryUsage().rss })}\n`,
+    `${JSON.stringify({ ok: true, fallback, settled, ...tally, autoMax, rss: process.memoryUsage().rss })}\n`,
   )
 }
 
