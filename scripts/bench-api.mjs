@@ -13,15 +13,16 @@
 //
 //   node scripts/bench-api.mjs [--seconds N] [--rounds N] [--engine io_uring|threads]
 //        [--modes adaptive,epoll,spin50] [--targets ext4,dio,shm] [--depths 1,32] [--dir DIR]
-//        [--size-mib N]
+//        [--size-mib N] [--fio-fixedbufs]
 // --modes with several values runs each as its own rawio variant, alternating with fio and with
 // each other: 'adaptive' (the default completion), 'epoll', spinN (spinUs N); a '+noreg' suffix
-// (e.g. adaptive+noreg) turns autoRegister off, as fio runs without --fixedbufs.
+// (e.g. adaptive+noreg) turns autoRegister off, as fio runs without --fixedbufs; --fio-fixedbufs
+// gives fio registered buffers as well.
 import { spawnSync } from 'node:child_process'
 import { mkdtempSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
-import { opt } from './lib/args.mjs'
+import { args as argv, opt } from './lib/args.mjs'
 import { attachLoop, cleanup, cleanupOnSignals, makeFile, scratchDir } from './lib/targets.mjs'
 
 const require = createRequire(import.meta.url)
@@ -43,6 +44,8 @@ const modeOptions = (v) => {
 }
 const wanted = opt('targets', 'ext4,dio,shm').split(',')
 const depths = opt('depths', '1,32').split(',').map(Number)
+// fio with registered buffers too (--fixedbufs), as rawio registers the buffers its loops reuse
+const fioFixed = argv.includes('--fio-fixedbufs')
 
 let Device
 try {
@@ -72,6 +75,7 @@ function fio(target, depth) {
     '--randrepeat=0',
     '--output-format=json',
   ]
+  if (fioFixed) args.push('--fixedbufs')
   const r = spawnSync('bash', ['-c', 'fio "$@" && times >&2', 'fio', ...args], { encoding: 'utf8' })
   if (r.status !== 0) throw new Error(`fio failed: ${r.stderr}`)
   const rd = JSON.parse(r.stdout).jobs[0].read
@@ -152,7 +156,9 @@ async function main() {
       ])
   }
   const load = spawnSync('uptime', { encoding: 'utf8' }).stdout.trim()
-  console.log(`4 KiB randread O_DIRECT, ${seconds}s per run, ${rounds} alternations, rawio engine ${engine}`)
+  console.log(
+    `4 KiB randread O_DIRECT, ${seconds}s per run, ${rounds} alternations, rawio engine ${engine}, fio ${fioFixed ? '--fixedbufs' : 'without --fixedbufs'}`,
+  )
   console.log(`load at start: ${load}`)
   console.log(
     '| target | QD | rawio | ratio median (min-max) | fio IOPS | rawio IOPS | p50 us fio / rawio | CPU us/IO fio / rawio | rawio req/commit, req/reap |',
