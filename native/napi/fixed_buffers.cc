@@ -13,6 +13,15 @@ int FixedBuffers::Register(Napi::Env env, Napi::Value view, IoCore* core) {
     block->Unref();
     return -EBADF;
   }
+  // Already in the table on its own: that slot is now the caller's.
+  for (Slot& s : slots_) {
+    if (s.automatic && !s.closing && s.block.get() == block) {
+      block->Unref();
+      s.automatic = false;
+      auto_bytes_ -= s.length;
+      return s.index;
+    }
+  }
   int index = Add(block, false, core);
   // A full table or locked-memory limit: the slots registered on their own give way.
   if ((index == -ENFILE || index == -ENOMEM) && Evict(core, true) > 0)

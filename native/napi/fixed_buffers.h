@@ -9,8 +9,8 @@
 // registered.
 //
 // Besides the buffers registered on request, a block that requests keep using in place joins the
-// table on its own (autoRegister, on by default): at its kHotUses-th request, then, if that failed,
-// at each power of two of its uses. The kernel then pins its pages once, not per request. Such a
+// table on its own (autoRegister, on by default): at its kHotUses-th request run outside the table,
+// then, if that failed, at each power of two of those requests. The kernel then pins its pages once, not per request. Such a
 // slot is the device's business only: it is not counted in Registered(), it gives way to a buffer
 // registered on request when the table or the locked-memory limit is full, and it is emptied once
 // JavaScript has let the block go (Sweep, when the device goes idle). docs/architecture.md,

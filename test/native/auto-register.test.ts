@@ -148,6 +148,15 @@ describe.skipIf(skipReason(uringUnavailable(), 'automatic registration'))('autom
       expect(dev.info().fixedIo).toBe(before)
       for (const r of regs) r.release()
       expect(dev.info().registeredBuffers).toBe(0)
+      // registerBuffer of a buffer in the table on its own takes that slot (it is not pinned twice)
+      // its 32nd request run unregistered (8, then 20 with the table full, then 4): in the table again
+      await reads(dev, hot, 4)
+      expect(dev.info()).toMatchObject({ autoRegisteredBuffers: 1, registeredBuffers: 0 })
+      const reg = dev.registerBuffer(hot)
+      expect(reg.fixed).toBe(true)
+      expect(dev.info()).toMatchObject({ autoRegisteredBuffers: 0, registeredBuffers: 1 })
+      reg.release()
+      expect(dev.info()).toMatchObject({ autoRegisteredBuffers: 0, registeredBuffers: 0 })
     } finally {
       await dev.close()
     }
