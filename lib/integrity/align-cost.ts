@@ -103,6 +103,9 @@ export async function measureCost(path: string, opts: CostOptions): Promise<Cost
     align: 'auto',
     readOnly: !opts.write,
     engine: opts.engine,
+    // Both sides pin their pages per request: the aligned side's reused buffer would otherwise
+    // join the fixed-buffer table and the ratio would count that too.
+    autoRegister: false,
   })
   const rows: CostRow[] = []
   try {

@@ -79,7 +79,8 @@ int FixedBuffers::Claim(const std::vector<HeldView>& held, const std::vector<iov
   }
   if (!auto_ || !core || held.empty()) return -1;
   // In place, all in one allocBuffer block: a block that keeps being used joins the table, tried at
-  // its kHotUses-th request, then at each power of two (a refusal costs a few syscalls, ever rarer).
+  // its kHotUses-th request, then at each power of two (a refusal costs a few syscalls, ever
+  // rarer).
   AlignedBlock* block = held[0].block;
   if (!block || block->IsBounce()) return -1;
   for (const HeldView& h : held)

@@ -10,11 +10,11 @@
 //
 // Besides the buffers registered on request, a block that requests keep using in place joins the
 // table on its own (autoRegister, on by default): at its kHotUses-th request run outside the table,
-// then, if that failed, at each power of two of those requests. The kernel then pins its pages once, not per request. Such a
-// slot is the device's business only: it is not counted in Registered(), it gives way to a buffer
-// registered on request when the table or the locked-memory limit is full, and it is emptied once
-// JavaScript has let the block go (Sweep, when the device goes idle). docs/architecture.md,
-// "Registered buffers".
+// then, if that failed, at each power of two of those requests. The kernel then pins its pages
+// once, not per request. Such a slot is the device's business only: it is not counted in
+// Registered(), it gives way to a buffer registered on request when the table or the locked-memory
+// limit is full, and it is emptied once JavaScript has let the block go (Sweep, when the device
+// goes idle). docs/architecture.md, "Registered on their own".
 #pragma once
 
 #include <napi.h>
@@ -85,8 +85,8 @@ class FixedBuffers {
   size_t Evict(IoCore* core, bool live_too);
 
   std::vector<Slot> slots_;
-  bool auto_;               // registers hot blocks on its own (off for good once the engine refused)
-  size_t auto_bytes_ = 0;   // bytes in slots registered on their own
+  bool auto_;              // registers hot blocks on its own (off for good once the engine refused)
+  size_t auto_bytes_ = 0;  // bytes in slots registered on their own
 };
 
 }  // namespace rawio
