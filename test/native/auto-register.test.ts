@@ -37,8 +37,19 @@ const targets: Target[] = [['an ext4 file, O_DIRECT', () => image(join(scratch.d
 if (isRoot && !skipReason(loopUnavailable(), 'automatic registration on a loop device'))
   targets.push(['a loop device over /dev/shm', () => scratch.loop(image(join(shm, 'l.img')))])
 
-const open = (path: string, opts: OpenOptions = {}) =>
-  Device.open(path, { cache: 'none', engine: 'io_uring', ...opts })
+/** Runs fn on the target opened O_DIRECT on io_uring (unless opts say otherwise), then closes it. */
+async function withDevice(
+  path: string,
+  opts: OpenOptions,
+  fn: (dev: Device) => Promise<void>,
+): Promise<void> {
+  const dev = await Device.open(path, { cache: 'none', engine: 'io_uring', ...opts })
+  try {
+    await fn(dev)
+  } finally {
+    await dev.close()
+  }
+}
 
 /** n 4 KiB reads into buf, block i % BLOCKS each, every byte checked. */
 async function reads(dev: Device, buf: Uint8Array, n: number, first = 0): Promise<void> {
@@ -54,8 +65,7 @@ describe.skipIf(skipReason(uringUnavailable(), 'automatic registration'))('autom
   describe.each(targets)('on %s', (_, make) => {
     it('a buffer joins the table at its 8th request; reads and writes in it run fixed', async () => {
       const path = make()
-      const dev = await open(path)
-      try {
+      await withDevice(path, {}, async (dev) => {
         const buf = dev.allocBuffer(4096)
         await reads(dev, buf, 7)
         expect(dev.info()).toMatchObject({ autoRegisteredBuffers: 0, fixedIo: 0 })
@@ -69,9 +79,7 @@ describe.skipIf(skipReason(uringUnavailable(), 'automatic registration'))('autom
         const w = await dev.writev(8192, [big.subarray(4096, 8192)])
         expect(w.bytes).toBe(4096)
         expect(dev.info().fixedIo).toBe(15)
-      } finally {
-        await dev.close()
-      }
+      })
       const bytes = readFileSync(path)
       expect(bytes.subarray(8192, 12288).every((b) => b === 0xe1)).toBe(true)
       expect(bytes.subarray(4096, 8192).every((b) => b === pattern(1))).toBe(true)
@@ -81,8 +89,7 @@ describe.skipIf(skipReason(uringUnavailable(), 'automatic registration'))('autom
 
   it('JavaScript memory, a buffer too large, autoRegister: false and the thread pool register nothing', async () => {
     const path = image(join(scratch.dir, 'n.img'))
-    const dev = await open(path)
-    try {
+    await withDevice(path, {}, async (dev) => {
       // V8's memory is bounced through a recycled block per request: never registered
       const js = new Uint8Array(8192).subarray(0, 4096)
       await reads(dev, js, 20)
@@ -90,24 +97,18 @@ describe.skipIf(skipReason(uringUnavailable(), 'automatic registration'))('autom
       const huge = allocAligned(65 << 20)
       await reads(dev, huge.subarray(0, 4096), 20)
       expect(dev.info()).toMatchObject({ autoRegisteredBuffers: 0, fixedIo: 0 })
-    } finally {
-      await dev.close()
-    }
+    })
     for (const opts of [{ autoRegister: false }, { engine: 'threads' as const }]) {
-      const d = await open(path, opts)
-      try {
+      await withDevice(path, opts, async (d) => {
         await reads(d, d.allocBuffer(4096), 20)
         expect(d.info()).toMatchObject({ autoRegisteredBuffers: 0, registeredBuffers: 0, fixedIo: 0 })
-      } finally {
-        await d.close()
-      }
+      })
     }
   })
 
   it('a buffer JavaScript dropped leaves the table once the device is idle', async () => {
     const path = image(join(scratch.dir, 'd.img'))
-    const dev = await open(path)
-    try {
+    await withDevice(path, {}, async (dev) => {
       await (async () => {
         const dropped = dev.allocBuffer(4096)
         await reads(dev, dropped, 10)
@@ -126,15 +127,12 @@ describe.skipIf(skipReason(uringUnavailable(), 'automatic registration'))('autom
       const before = dev.info().fixedIo
       await reads(dev, kept, 5)
       expect(dev.info().fixedIo).toBe(before + 5)
-    } finally {
-      await dev.close()
-    }
+    })
   })
 
   it('registerBuffer takes the room of buffers registered on their own', async () => {
     const path = image(join(scratch.dir, 'f.img'))
-    const dev = await open(path)
-    try {
+    await withDevice(path, {}, async (dev) => {
       const hot = dev.allocBuffer(4096)
       await reads(dev, hot, 10)
       expect(dev.info().autoRegisteredBuffers).toBe(1)
@@ -157,8 +155,6 @@ describe.skipIf(skipReason(uringUnavailable(), 'automatic registration'))('autom
       expect(dev.info()).toMatchObject({ autoRegisteredBuffers: 0, registeredBuffers: 1 })
       reg.release()
       expect(dev.info()).toMatchObject({ autoRegisteredBuffers: 0, registeredBuffers: 0 })
-    } finally {
-      await dev.close()
-    }
+    })
   })
 })
