@@ -17,11 +17,16 @@
 // --modes with several values runs each as its own rawio variant, alternating with fio and with
 // each other: 'adaptive' (the default completion), 'epoll', spinN (spinUs N); a '+noreg' suffix
 // (e.g. adaptive+noreg) turns autoRegister off, as fio runs without --fixedbufs; --fio-fixedbufs
-// gives fio registered buffers as well.
+// gives fio registered buffers as well. 'bench' runs rawio's native bench on the same job instead
+// (`rawio bench`: the same I/O core and ring, driven by a C++ job thread, no JavaScript per request):
+// what the core does without the Device API above it, in the same alternation. --baseline TREE
+// adds the mode 'base': the Device API of another checkout, built (TREE/dist), with its own
+// defaults: a before and after on the same machine in the same minutes.
 import { spawnSync } from 'node:child_process'
 import { mkdtempSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { args as argv, opt } from './lib/args.mjs'
 import { attachLoop, cleanup, cleanupOnSignals, makeFile, scratchDir } from './lib/targets.mjs'
 
@@ -32,8 +37,12 @@ const rounds = Number(opt('rounds', '3'))
 const sizeMiB = Number(opt('size-mib', '256'))
 // rawio variants: 'adaptive' (the default), 'epoll', or spinN (poll N µs); '+noreg' after one turns
 // the automatic buffer registration off (autoRegister: false)
+const baselineTree = opt('baseline', '')
 const variants = opt('modes', 'adaptive').split(',')
+if (baselineTree && !variants.includes('base')) variants.push('base')
+const benchCli = join(dirname(fileURLToPath(import.meta.url)), '../dist/lib/bench/cli.js')
 const modeOptions = (v) => {
+  if (v === 'base') return {} // the baseline's own defaults
   const [m, ...flags] = v.split('+')
   const o = m.startsWith('spin') ? { spinUs: Number(m.slice(4)) } : { completion: m }
   for (const f of flags) {
@@ -48,6 +57,17 @@ const depths = opt('depths', '1,32').split(',').map(Number)
 const fioFixed = argv.includes('--fio-fixedbufs')
 
 let Device
+let BaseDevice
+if (baselineTree) {
+  try {
+    ;({ Device: BaseDevice } = require(join(baselineTree, 'dist/lib/index.js')))
+  } catch (e) {
+    console.error(
+      `bench-api: --baseline: cannot load ${baselineTree}/dist (build that tree first): ${e.message}`,
+    )
+    process.exit(1)
+  }
+}
 try {
   ;({ Device } = require('../dist/lib/index.js'))
 } catch {
@@ -56,6 +76,20 @@ try {
 }
 
 cleanupOnSignals('bench-api')
+
+// CPU for the whole child process, as `times` reports it in the shell that ran it
+function shellCpuSeconds(stderr) {
+  const [user, sys] = stderr
+    .trim()
+    .split('\n')
+    .pop()
+    .split(/\s+/)
+    .map((t) => {
+      const m = /^(\d+)m([\d.]+)s$/.exec(t)
+      return m ? Number(m[1]) * 60 + Number(m[2]) : Number.NaN
+    })
+  return user + sys
+}
 
 // fio's CPU is counted as rawio's is, for the whole process (every thread: io_uring's io-wq
 // workers too), from the shell's `times` after fio exits; fio's own usr_cpu/sys_cpu count only the
@@ -79,25 +113,36 @@ function fio(target, depth) {
   const r = spawnSync('bash', ['-c', 'fio "$@" && times >&2', 'fio', ...args], { encoding: 'utf8' })
   if (r.status !== 0) throw new Error(`fio failed: ${r.stderr}`)
   const rd = JSON.parse(r.stdout).jobs[0].read
-  // `times`: the shell's user and system time, then its children's (fio's processes and threads)
-  const [user, sys] = r.stderr
-    .trim()
-    .split('\n')
-    .pop()
-    .split(/\s+/)
-    .map((t) => {
-      const m = /^(\d+)m([\d.]+)s$/.exec(t)
-      return m ? Number(m[1]) * 60 + Number(m[2]) : Number.NaN
-    })
   return {
     iops: rd.iops,
     p50us: rd.clat_ns.percentile['50.000000'] / 1000,
-    cpuUs: ((user + sys) * 1e6) / rd.total_ios,
+    cpuUs: (shellCpuSeconds(r.stderr) * 1e6) / rd.total_ios,
+  }
+}
+
+// rawio's native bench on the job fio runs (its own engine: rawio's io_uring), CPU counted as fio's
+function nativeBench(target, depth) {
+  const args = [benchCli, '--rw=randread', '--bs=4k', '--direct=1', `--ioengine=${engine}`]
+  args.push(`--iodepth=${depth}`, `--runtime=${seconds}s`, '--time_based', '--norandommap', '--randrepeat=0')
+  args.push('--output-format=rawio-json', '-q', target)
+  const r = spawnSync('bash', ['-c', '"$@" && times >&2', 'bench', process.execPath, ...args], {
+    encoding: 'utf8',
+  })
+  if (r.status !== 0) throw new Error(`rawio bench failed: ${r.stderr}`)
+  const rd = JSON.parse(r.stdout).read
+  return {
+    iops: rd.iops,
+    p50us: rd.lat.percentiles.find((q) => q.p === 50).ns / 1000,
+    cpuUs: (shellCpuSeconds(r.stderr) * 1e6) / rd.ios,
+    perCommit: Number.NaN,
+    perReap: Number.NaN,
   }
 }
 
 async function rawio(target, depth, mode) {
-  const dev = await Device.open(target, { cache: 'none', engine, ...modeOptions(mode) })
+  if (mode === 'bench') return nativeBench(target, depth)
+  const Dev = mode === 'base' ? BaseDevice : Device
+  const dev = await Dev.open(target, { cache: 'none', engine, ...modeOptions(mode) })
   const blocks = Math.floor(dev.size / 4096)
   const bufs = Array.from({ length: depth }, () => dev.allocBuffer(4096))
   // a short warm-up: the JIT, and the device's round-trip estimate
@@ -133,6 +178,11 @@ async function rawio(target, depth, mode) {
   }
 }
 
+// the pump's batching (the native bench has no pump: '-')
+const batching = (runs) =>
+  Number.isNaN(runs[0].perCommit)
+    ? '-'
+    : `${median(runs.map((x) => x.perCommit)).toFixed(1)}, ${median(runs.map((x) => x.perReap)).toFixed(1)}`
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 const range = (xs, d) => `${Math.min(...xs).toFixed(d)}-${Math.max(...xs).toFixed(d)}`
 const k = (x) => `${(x / 1000).toFixed(1)}k`
@@ -176,7 +226,7 @@ async function main() {
       for (let v = 0; v < variants.length; v++) {
         const ratios = r[v].map((x, i) => x.iops / f[i].iops)
         console.log(
-          `| ${name} | ${depth} | ${variants[v]} | ${median(ratios).toFixed(2)} (${range(ratios, 2)}) | ${kRange(fi)} | ${kRange(r[v].map((x) => x.iops))} | ${median(f.map((x) => x.p50us)).toFixed(1)} / ${median(r[v].map((x) => x.p50us)).toFixed(1)} | ${median(f.map((x) => x.cpuUs)).toFixed(1)} / ${median(r[v].map((x) => x.cpuUs)).toFixed(1)} | ${median(r[v].map((x) => x.perCommit)).toFixed(1)}, ${median(r[v].map((x) => x.perReap)).toFixed(1)} |`,
+          `| ${name} | ${depth} | ${variants[v]} | ${median(ratios).toFixed(2)} (${range(ratios, 2)}) | ${kRange(fi)} | ${kRange(r[v].map((x) => x.iops))} | ${median(f.map((x) => x.p50us)).toFixed(1)} / ${median(r[v].map((x) => x.p50us)).toFixed(1)} | ${median(f.map((x) => x.cpuUs)).toFixed(1)} / ${median(r[v].map((x) => x.cpuUs)).toFixed(1)} | ${batching(r[v])} |`,
         )
       }
     }

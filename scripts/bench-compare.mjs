@@ -14,6 +14,11 @@
 //
 //   node scripts/bench-compare.mjs [--quick] [--seconds N] [--rounds N] [--targets file,loop-dio,loop-shm]
 //                                  [--jobs SUBSTRING] [--size-mib N] [--dir DIR] [--no-pin]
+//                                  [--baseline TREE]
+// --baseline TREE: a second rawio, built in another checkout (TREE/dist/lib/bench/cli.js), e.g. the
+// commit before a change, runs every row in the same alternation (the order of the three rotates
+// from round to round), and each row also gets its ratio to fio and new/baseline: a before and after
+// on the same machine in the same minutes.
 // Needs dist/ (npx tsc -p tsconfig.build.json) and fio; loop targets need root.
 import { spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync } from 'node:fs'
@@ -31,6 +36,8 @@ const rounds = Number(opt('rounds', '3')) // alternating rounds: medians need at
 const sizeMiB = Number(opt('size-mib', '1024'))
 const wantTargets = opt('targets', 'file,loop-dio,loop-shm').split(',')
 const jobFilter = opt('jobs', '')
+const baselineTree = opt('baseline', '')
+const baselineCli = baselineTree ? join(baselineTree, 'dist/lib/bench/cli.js') : null
 // At depth 1 the rate is one round trip, and on a VM whose disk interrupts one vCPU (virtio-blk
 // with one queue) a job thread asleep on the other vCPU is woken by an IPI: ~20% fewer IOPS,
 // whichever tool it is. The scheduler keeps a thread where it first slept, so unpinned pairs
@@ -78,9 +85,9 @@ cleanupOnSignals('bench-compare')
 
 const dirOf = (j) => (j.rw.includes('write') ? 'write' : 'read')
 
-function rawio(target, j, engine, cpu) {
+function rawio(target, j, engine, cpu, program = cli) {
   const a = [
-    cli,
+    program,
     `--rw=${j.rw}`,
     `--bs=${j.bs}`,
     `--iodepth=${j.iodepth}`,
@@ -127,37 +134,46 @@ const fmtRate = (v, metric) =>
 const us = (ns) => (ns / 1000).toFixed(1)
 
 function compare(targetName, target, j) {
-  const runs = Object.fromEntries(j.fio.map((e) => [e, { rawio: [], fio: [] }]))
+  const tools = {
+    rawio: (e, cpu) => rawio(target, j, e, cpu),
+    fio: (e, cpu) => fio(target, j, e, cpu),
+    ...(baselineCli ? { base: (e, cpu) => rawio(target, j, e, cpu, baselineCli) } : {}),
+  }
+  const names = Object.keys(tools)
+  const runs = Object.fromEntries(j.fio.map((e) => [e, Object.fromEntries(names.map((n) => [n, []]))]))
   for (let i = 0; i < rounds; i++) {
     for (const e of j.fio) {
-      const r = runs[e]
       const cpu = cpuFor(j, i)
-      if (i % 2 === 0) {
-        r.rawio.push(rawio(target, j, e, cpu))
-        r.fio.push(fio(target, j, e, cpu))
-      } else {
-        r.fio.push(fio(target, j, e, cpu))
-        r.rawio.push(rawio(target, j, e, cpu))
+      // rotate who goes first: with two tools, rawio first in odd rounds and fio in even ones
+      for (let k = 0; k < names.length; k++) {
+        const n = names[(i + k) % names.length]
+        runs[e][n].push(tools[n](e, cpu))
       }
     }
   }
   const m = (list, k) => median(list.map((x) => x[k]))
+  const ratioOf = (a, b) => {
+    // each round's run against the other tool's run of the same round
+    const ratios = a.map((r, i) => r[j.metric] / b[i][j.metric])
+    return {
+      ratio: median(ratios),
+      range: `${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)}`,
+    }
+  }
   const rows = []
   for (const e of j.fio) {
-    const { rawio: mine, fio: theirs } = runs[e]
-    // Each round's rawio run against the fio run beside it.
-    const ratios = mine.map((r, i) => r[j.metric] / theirs[i][j.metric])
+    const { rawio: mine, fio: theirs, base } = runs[e]
     rows.push({
       target: targetName,
       job: j.name,
       fio: e,
       rawio: fmtRate(m(mine, j.metric), j.metric),
       fioValue: fmtRate(m(theirs, j.metric), j.metric),
-      ratio: median(ratios),
-      range: `${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)}`,
+      ...ratioOf(mine, theirs),
       p50: `${us(m(mine, 'p50'))}/${us(m(theirs, 'p50'))}`,
       p99: `${us(m(mine, 'p99'))}/${us(m(theirs, 'p99'))}`,
       cpu: `${m(mine, 'cpu').toFixed(0)}/${m(theirs, 'cpu').toFixed(0)}`,
+      base: base && { vsFio: ratioOf(base, theirs), newVsBase: ratioOf(mine, base) },
     })
   }
   return rows
@@ -169,9 +185,12 @@ function printRow(r) {
       .toFixed(2)
       .padStart(
         6,
-      )} ${r.range.padStart(9)}  ${r.p50.padStart(15)}  ${r.p99.padStart(15)}  ${r.cpu.padStart(8)}`,
+      )} ${r.range.padStart(9)}  ${r.p50.padStart(15)}  ${r.p99.padStart(15)}  ${r.cpu.padStart(8)}${baseCells(r.base)}`,
   )
 }
+
+const pair = (x) => `${x.ratio.toFixed(2)} ${x.range}`.padStart(15)
+const baseCells = (b) => (b ? `  ${pair(b.vsFio)}  ${pair(b.newVsBase)}` : '')
 
 function peakRss(target) {
   const script = `require(${JSON.stringify(cli)}).runBenchCli(process.argv.slice(1)).then((s) => {
@@ -206,6 +225,8 @@ function peakRss(target) {
 }
 
 function main() {
+  if (baselineCli && !existsSync(baselineCli))
+    throw new Error(`--baseline: no ${baselineCli} (build that tree first)`)
   if (!existsSync(cli))
     throw new Error('build first: npx tsc -p tsconfig.build.json (needs dist/lib/bench/cli.js)')
   if (spawnSync('fio', ['--version']).status !== 0) throw new Error('fio is not installed')
@@ -228,12 +249,15 @@ function main() {
     `rawio bench vs fio ${spawnSync('fio', ['--version'], { encoding: 'utf8' }).stdout.trim()}: ${seconds}s per run, ` +
       `${rounds} alternation(s), O_DIRECT; ratio: the median of each round's rawio/fio (min-max); ` +
       'rates, p50/p99 and cpu%: medians of runs, rawio/fio' +
+      (baselineCli ? `; base: the rawio of ${baselineTree}, in the same alternation` : '') +
       (pin ? `; depth-1 pairs pinned to one CPU (round r: CPU r mod ${cpuCount})` : '; unpinned'),
   )
   console.log(
     `${'target'.padEnd(9)} ${'job'.padEnd(25)} ${'fio eng'.padEnd(8)} ${'rawio'.padStart(10)} ${'fio'.padStart(10)} ${'ratio'.padStart(
       6,
-    )} ${'min-max'.padStart(9)}  ${'p50 us'.padStart(15)}  ${'p99 us'.padStart(15)}  ${'cpu%'.padStart(8)}`,
+    )} ${'min-max'.padStart(9)}  ${'p50 us'.padStart(15)}  ${'p99 us'.padStart(15)}  ${'cpu%'.padStart(8)}${
+      baselineCli ? `  ${'base/fio'.padStart(15)}  ${'rawio/base'.padStart(15)}` : ''
+    }`,
   )
   for (const [name, target] of targets)
     for (const j of jobs) for (const row of compare(name, target, j)) printRow(row)
