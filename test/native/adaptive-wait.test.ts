@@ -11,6 +11,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Device, type OpenOptions } from '../../lib/index'
 import { bundleChild, runChild } from '../helpers/child'
+import { withDevice } from '../helpers/device'
 import { isRoot, loopUnavailable, Scratch, skipReason, uringUnavailable } from '../helpers/targets'
 
 const scratch = new Scratch()
@@ -59,33 +60,28 @@ describe.skipIf(skipReason(uringUnavailable(), 'adaptive wait tests'))(
           expect(JSON.parse(r.out)).toEqual({ ok: true, reads: 600 })
         })
 
-        const open = (path: string) => Device.open(path, { cache, engine: 'io_uring', ...waitOpts })
+        const opts: OpenOptions = { cache, engine: 'io_uring', ...waitOpts }
 
         it('a device closed from a reaction, with requests of another in flight', {
           timeout: 20_000,
         }, async () => {
           const path = make()
-          const other = await open(path)
-          try {
+          await withDevice(path, opts, async (other) => {
             for (let round = 0; round < 20; round++) {
-              const dev = await open(path)
+              const dev = await Device.open(path, opts)
               for (let i = 0; i < 20; i++) await dev.read(i * 4096, 4096)
               const pending = other.read(0, 4096)
               await dev.read(0, 4096).then(() => dev.close())
               await expect(dev.read(0, 4096)).rejects.toThrow(/device is closed/)
               expect((await pending).data[0]).toBe(0x11)
             }
-          } finally {
-            await other.close()
-          }
+          })
         })
 
         it('depth 1 to 8 in one loop: every read completes with the bytes on disk', {
           timeout: 20_000,
         }, async () => {
-          const path = make()
-          const dev = await open(path)
-          try {
+          await withDevice(make(), opts, async (dev) => {
             for (const depth of [1, 2, 4, 5, 8]) {
               let done = 0
               const worker = async () => {
@@ -99,9 +95,7 @@ describe.skipIf(skipReason(uringUnavailable(), 'adaptive wait tests'))(
               await Promise.all(Array.from({ length: depth }, worker))
               expect(done).toBe(100 * depth)
             }
-          } finally {
-            await dev.close()
-          }
+          })
         })
       },
     )

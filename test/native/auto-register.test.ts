@@ -8,7 +8,8 @@ import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import { afterAll, describe, expect, it } from 'vitest'
 import { allocAligned } from '../../lib/buffers'
-import { Device, type OpenOptions } from '../../lib/index'
+import type { Device, OpenOptions } from '../../lib/index'
+import { withDevice } from '../helpers/device'
 import { isRoot, loopUnavailable, Scratch, skipReason, uringUnavailable } from '../helpers/targets'
 
 const scratch = new Scratch()
@@ -38,18 +39,8 @@ if (isRoot && !skipReason(loopUnavailable(), 'automatic registration on a loop d
   targets.push(['a loop device over /dev/shm', () => scratch.loop(image(join(shm, 'l.img')))])
 
 /** Runs fn on the target opened O_DIRECT on io_uring (unless opts say otherwise), then closes it. */
-async function withDevice(
-  path: string,
-  opts: OpenOptions,
-  fn: (dev: Device) => Promise<void>,
-): Promise<void> {
-  const dev = await Device.open(path, { cache: 'none', engine: 'io_uring', ...opts })
-  try {
-    await fn(dev)
-  } finally {
-    await dev.close()
-  }
-}
+const withDirect = (path: string, opts: OpenOptions, fn: (dev: Device) => Promise<void>) =>
+  withDevice(path, { cache: 'none', engine: 'io_uring', ...opts }, fn)
 
 /** n 4 KiB reads into buf, block i % BLOCKS each, every byte checked. */
 async function reads(dev: Device, buf: Uint8Array, n: number, first = 0): Promise<void> {
@@ -65,7 +56,7 @@ describe.skipIf(skipReason(uringUnavailable(), 'automatic registration'))('autom
   describe.each(targets)('on %s', (_, make) => {
     it('a buffer joins the table at its 8th request; reads and writes in it run fixed', async () => {
       const path = make()
-      await withDevice(path, {}, async (dev) => {
+      await withDirect(path, {}, async (dev) => {
         const buf = dev.allocBuffer(4096)
         await reads(dev, buf, 7)
         expect(dev.info()).toMatchObject({ autoRegisteredBuffers: 0, fixedIo: 0 })
@@ -89,7 +80,7 @@ describe.skipIf(skipReason(uringUnavailable(), 'automatic registration'))('autom
 
   it('JavaScript memory, a buffer too large, autoRegister: false and the thread pool register nothing', async () => {
     const path = image(join(scratch.dir, 'n.img'))
-    await withDevice(path, {}, async (dev) => {
+    await withDirect(path, {}, async (dev) => {
       // V8's memory is bounced through a recycled block per request: never registered
       const js = new Uint8Array(8192).subarray(0, 4096)
       await reads(dev, js, 20)
@@ -99,7 +90,7 @@ describe.skipIf(skipReason(uringUnavailable(), 'automatic registration'))('autom
       expect(dev.info()).toMatchObject({ autoRegisteredBuffers: 0, fixedIo: 0 })
     })
     for (const opts of [{ autoRegister: false }, { engine: 'threads' as const }]) {
-      await withDevice(path, opts, async (d) => {
+      await withDirect(path, opts, async (d) => {
         await reads(d, d.allocBuffer(4096), 20)
         expect(d.info()).toMatchObject({ autoRegisteredBuffers: 0, registeredBuffers: 0, fixedIo: 0 })
       })
@@ -108,7 +99,7 @@ describe.skipIf(skipReason(uringUnavailable(), 'automatic registration'))('autom
 
   it('a buffer JavaScript dropped leaves the table once the device is idle', async () => {
     const path = image(join(scratch.dir, 'd.img'))
-    await withDevice(path, {}, async (dev) => {
+    await withDirect(path, {}, async (dev) => {
       await (async () => {
         const dropped = dev.allocBuffer(4096)
         await reads(dev, dropped, 10)
@@ -132,7 +123,7 @@ describe.skipIf(skipReason(uringUnavailable(), 'automatic registration'))('autom
 
   it('registerBuffer takes the room of buffers registered on their own', async () => {
     const path = image(join(scratch.dir, 'f.img'))
-    await withDevice(path, {}, async (dev) => {
+    await withDirect(path, {}, async (dev) => {
       const hot = dev.allocBuffer(4096)
       await reads(dev, hot, 10)
       expect(dev.info().autoRegisteredBuffers).toBe(1)
