@@ -7,16 +7,12 @@
 namespace rawio {
 
 int FixedBuffers::Register(Napi::Env env, Napi::Value view, IoCore* core) {
-  AlignedBlock* block = NativeBlockOf(env, view);
+  BlockRef block(NativeBlockOf(env, view));
   if (!block) return -EINVAL;  // not allocBuffer's memory: bounced per request, never in place
-  if (!core) {
-    block->Unref();
-    return -EBADF;
-  }
+  if (!core) return -EBADF;
   // Already in the table on its own: that slot is now the caller's.
   for (Slot& s : slots_) {
-    if (s.automatic && !s.closing && s.block.get() == block) {
-      block->Unref();
+    if (s.automatic && !s.closing && s.block.get() == block.get()) {
       s.automatic = false;
       auto_bytes_ -= s.length;
       return s.index;
@@ -26,20 +22,18 @@ int FixedBuffers::Register(Napi::Env env, Napi::Value view, IoCore* core) {
   // A full table or locked-memory limit: the slots registered on their own give way.
   if ((index == -ENFILE || index == -ENOMEM) && Evict(core, true) > 0)
     index = Add(block, false, core);
-  if (index < 0) block->Unref();
   return index;
 }
 
-// Registers the whole block (every view into it, a misaligned one too, is inside); the slot takes
-// the caller's reference on success.
-int FixedBuffers::Add(AlignedBlock* block, bool automatic, IoCore* core) {
+// Registers the whole block (every view into it, a misaligned one too, is inside).
+int FixedBuffers::Add(BlockRef& block, bool automatic, IoCore* core) {
   int index = core->RegisterBuffer(iovec{block->Data(), block->Size()});
   if (index < 0) return index;
   Slot s;
   s.index = index;
   s.base = reinterpret_cast<uintptr_t>(block->Data());
   s.length = block->Size();
-  s.block.reset(block);
+  s.block = std::move(block);
   s.automatic = automatic;
   if (automatic) auto_bytes_ += s.length;
   slots_.push_back(std::move(s));
@@ -100,11 +94,11 @@ int FixedBuffers::AutoRegister(AlignedBlock* block, IoCore* core) {
     Evict(core, false);
     if (auto_bytes_ + size > kAutoBytes) return -1;
   }
-  block->Ref();  // the slot's
-  int index = Add(block, true, core);
-  if (index == -ENFILE && Evict(core, false) > 0) index = Add(block, true, core);
+  block->Ref();
+  BlockRef ref(block);  // the slot's, if it registers
+  int index = Add(ref, true, core);
+  if (index == -ENFILE && Evict(core, false) > 0) index = Add(ref, true, core);
   if (index >= 0) return index;
-  block->Unref();
   // No table on this engine (the thread pool, a bench ring, an old liburing): never again here.
   if (index == -ENOTSUP || index == -EBUSY) auto_ = false;
   return -1;

@@ -67,18 +67,20 @@ class FixedBuffers {
   struct Unref {
     void operator()(AlignedBlock* b) const { b->Unref(); }
   };
+  using BlockRef = std::unique_ptr<AlignedBlock, Unref>;  // one reference on a block
   struct Slot {
     int index = -1;  // the engine's slot
     uintptr_t base = 0;
     size_t length = 0;
-    std::unique_ptr<AlignedBlock, Unref> block;  // one reference, held while registered
-    size_t uses = 0;                             // requests queued or in flight naming it
-    bool closing = false;                        // Unregister was called
-    bool automatic = false;                      // registered on its own
+    BlockRef block;          // held while registered
+    size_t uses = 0;         // requests queued or in flight naming it
+    bool closing = false;    // Unregister was called
+    bool automatic = false;  // registered on its own
   };
   Slot* Find(int index);
   void Drop(Slot* s, IoCore* core);
-  int Add(AlignedBlock* block, bool automatic, IoCore* core);
+  // Registers the block; on success the slot takes the reference.
+  int Add(BlockRef& block, bool automatic, IoCore* core);
   int AutoRegister(AlignedBlock* block, IoCore* core);
   // Empties the idle slots registered on their own: only dead ones (the table alone holds the
   // block), or any. Returns how many.

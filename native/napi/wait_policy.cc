@@ -25,7 +25,6 @@ void WaitPolicy::Sample(uint64_t rtt_ns, uint64_t thread_cpu_ns) {
     // This sample opens the window: the CPU from here to its last sample is what the
     // window's kWindow requests cost.
     cpu_start_ = thread_cpu_ns;
-
     count_ = 1;
     return;
   }
